@@ -1,0 +1,69 @@
+import type { z } from 'zod';
+
+/**
+ * The error-code catalogue. Every code the API can answer with is here, with its status and
+ * meaning; docs/errors.md lists the same codes and a test fails when they drift.
+ */
+export const ERROR_CODES = {
+  invalid_request: { status: 400, description: 'A parameter, query or body field is invalid; details list the field paths' },
+  invalid_json: { status: 400, description: 'The request body is not valid JSON' },
+  payload_too_large: { status: 413, description: 'The request body exceeds the size limit' },
+  unauthenticated: { status: 401, description: 'No bearer token, or an unknown one' },
+  forbidden: { status: 403, description: 'The token is valid but its role may not do this' },
+  not_found: { status: 404, description: 'No such route or resource' },
+  method_not_allowed: { status: 405, description: 'The route exists but not with this method' },
+  conflict: { status: 409, description: 'The resource is not in a state that allows this' },
+  plan_stale: { status: 409, description: 'The state changed since the plan was made; plan again' },
+  plan_expired: { status: 409, description: 'The plan is older than its validity; plan again' },
+  idempotency_mismatch: { status: 409, description: 'The Idempotency-Key was used before with a different body' },
+  interlock: { status: 409, description: 'An interlock refuses the action (kill switch, cooldown, open incident)' },
+  invalid_transition: { status: 409, description: 'The status transition is not allowed; details list the allowed ones' },
+  rate_limited: { status: 429, description: 'Too many control requests; retry after the Retry-After seconds' },
+  not_ready: { status: 503, description: 'A part the request needs is not ready' },
+  internal: { status: 500, description: 'A fault in the sidecar itself (never for bad input); logged with the request id' },
+} as const satisfies Record<string, { status: number; description: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown; request_id?: string };
+}
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    readonly headers?: Record<string, string>
+  ) {
+    super(message);
+    this.status = ERROR_CODES[code].status;
+  }
+}
+
+export interface FieldProblem {
+  path: string;
+  message: string;
+  code: string;
+}
+
+/** zod issues → `[{ path: 'query.limit', message, code }]`, prefixed with where they came from. */
+export function fieldProblems(where: string, error: z.ZodError): FieldProblem[] {
+  return error.issues.map((i) => ({
+    path: [where, ...i.path.map(String)].filter(Boolean).join('.'),
+    message: i.message,
+    code: i.code,
+  }));
+}
+
+export function invalid(where: string, error: z.ZodError): ApiError {
+  const problems = fieldProblems(where, error);
+  const first = problems[0];
+  return new ApiError(
+    'invalid_request',
+    first ? `${first.path}: ${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}` : 'invalid request',
+    problems
+  );
+}

@@ -1,0 +1,189 @@
+import http from 'node:http';
+import crypto from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import type { Part, SidecarContext } from '../context';
+import { type Access, type Principal, type TokenStore, allows } from './auth';
+import { ApiError, type ErrorBody, ERROR_CODES } from './errors';
+import { ApiRouter, type ControlHook } from './api-router';
+import { registerCoreRoutes } from './routers/core-routes';
+import { StreamHub } from './routers/stream-router';
+
+/** A module that adds routes (control plane, agents, diagnostics plug in here). */
+export type RouteModule = (api: ApiRouter) => void;
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+export class HttpServer implements Part {
+  readonly name = 'http';
+  readonly app = express();
+  readonly api: ApiRouter;
+  readonly stream: StreamHub;
+  private server: http.Server | null = null;
+  private controlHook: ControlHook | undefined;
+  url = '';
+  port = 0;
+
+  constructor(
+    private readonly ctx: SidecarContext,
+    private readonly tokens: TokenStore,
+    modules: RouteModule[] = []
+  ) {
+    const { app } = this;
+    app.disable('x-powered-by');
+    app.set('etag', false);
+    app.set('trust proxy', false);
+    app.use(this.requestContext);
+    app.use(express.json({ limit: '1mb', strict: false }));
+    const router = express.Router();
+    this.api = new ApiRouter(router, (req, access) => this.authenticate(req, access), () => this.controlHook);
+    this.api.useForControl(
+      rateLimit({
+        windowMs: 60_000,
+        limit: ctx.config.http.control_rate_limit_per_minute,
+        standardHeaders: 'draft-8',
+        legacyHeaders: false,
+        keyGenerator: (req) => (req as Request & { principal?: Principal }).principal?.token ?? 'anonymous',
+        handler: (_req, _res, next, options) => {
+          const retryAfter = Math.ceil(options.windowMs / 1000);
+          next(new ApiError('rate_limited', 'too many control requests', { retry_after_s: retryAfter }, { 'Retry-After': String(retryAfter) }));
+        },
+      })
+    );
+    this.api.openapi.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+    this.stream = new StreamHub(ctx);
+    registerCoreRoutes(this.api, ctx, this.stream, () => this.openApiDocument());
+    for (const m of modules) m(this.api);
+    app.use(router);
+    app.use((req: Request, _res: Response, next: NextFunction) => {
+      next(new ApiError('not_found', `no route ${req.method} ${req.path}`));
+    });
+    app.use(this.errorHandler);
+  }
+
+  /** The audit log (control plane) listens to every control call through this. */
+  setControlHook(hook: ControlHook): void {
+    this.controlHook = hook;
+  }
+
+  openApiDocument(): object {
+    return new OpenApiGeneratorV31(this.api.openapi.definitions).generateDocument({
+      openapi: '3.1.0',
+      info: {
+        title: 'Lookout exporter sidecar API',
+        version: this.ctx.version,
+        description: 'Read, stream and control API of the Lookout sidecar. Errors: `{ error: { code, message, details } }`.',
+      },
+      servers: [{ url: '/' }],
+    });
+  }
+
+  private authenticate(req: Request, access: Access): Principal {
+    const anonymous: Principal = { token: 'anonymous', role: 'viewer', grafanaUser: null };
+    if (access === 'public') return this.principalFromHeader(req) ?? anonymous;
+    const principal = this.principalFromHeader(req);
+    if (!principal) {
+      throw new ApiError('unauthenticated', 'a bearer token is required (Authorization: Bearer <token>)', undefined, {
+        'WWW-Authenticate': 'Bearer realm="lookout"',
+      });
+    }
+    if (!allows(access, principal.role)) {
+      throw new ApiError('forbidden', `role ${principal.role} may not do this; it needs ${access}`);
+    }
+    return principal;
+  }
+
+  private principalFromHeader(req: Request): Principal | null {
+    const cached = (req as Request & { principal?: Principal }).principal;
+    if (cached) return cached;
+    const header = req.headers.authorization;
+    if (!header) return null;
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!m) throw new ApiError('unauthenticated', 'malformed Authorization header: expected "Bearer <token>"');
+    const tok = this.tokens.verify(m[1]!);
+    if (!tok) throw new ApiError('unauthenticated', 'unknown token');
+    const userHeader = req.headers[this.ctx.config.http.user_header.toLowerCase()];
+    const user = typeof userHeader === 'string' && userHeader.length > 0 && userHeader.length <= 256 ? userHeader : null;
+    const p: Principal = { token: tok.name, role: tok.role, grafanaUser: user };
+    (req as Request & { principal?: Principal }).principal = p;
+    return p;
+  }
+
+  private readonly requestContext = (req: Request, res: Response, next: NextFunction): void => {
+    const incoming = req.headers['x-request-id'];
+    const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    res.setHeader('X-Request-Id', id);
+    (res.locals as { requestId?: string }).requestId = id;
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const route = (res.locals as { route?: string }).route ?? 'unmatched';
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      this.ctx.core.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+      this.ctx.core.httpSeconds.observe({ method: req.method, route }, seconds);
+      const level = res.statusCode >= 500 ? 'error' : route === '/metrics' || route === '/healthz' ? 'debug' : 'info';
+      this.ctx.log[level](
+        { req_id: id, method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000) },
+        'request'
+      );
+    });
+    next();
+  };
+
+  private readonly errorHandler = (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    let apiErr: ApiError;
+    const e = err as { type?: string; status?: number; message?: string };
+    if (err instanceof ApiError) apiErr = err;
+    else if (e?.type === 'entity.parse.failed') apiErr = new ApiError('invalid_json', `request body is not valid JSON: ${e.message}`);
+    else if (e?.type === 'entity.too.large') apiErr = new ApiError('payload_too_large', 'request body exceeds 1 MB');
+    else if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+      // body-parser and friends: charset, encoding, aborted requests are the client's doing.
+      apiErr = new ApiError('invalid_request', e.message ?? 'bad request');
+    } else {
+      this.ctx.log.error({ err, req_id: res.locals.requestId, path: req.path }, 'unhandled error');
+      apiErr = new ApiError('internal', 'internal error; see the sidecar log for this request id');
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    for (const [k, v] of Object.entries(apiErr.headers ?? {})) res.setHeader(k, v);
+    const body: ErrorBody = {
+      error: { code: apiErr.code, message: apiErr.message, request_id: res.locals.requestId as string },
+    };
+    if (apiErr.details !== undefined) body.error.details = apiErr.details;
+    res.status(ERROR_CODES[apiErr.code].status).json(body);
+  };
+
+  async start(): Promise<void> {
+    const server = http.createServer(this.app);
+    server.keepAliveTimeout = 65_000;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.ctx.config.port, this.ctx.config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = server.address() as AddressInfo;
+    this.port = addr.port;
+    const host = addr.address === '0.0.0.0' || addr.address === '::' ? '127.0.0.1' : addr.address;
+    this.url = `http://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
+    this.stream.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stream.stop();
+    const server = this.server;
+    if (!server) return;
+    this.server = null;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+      // SSE streams never go idle: end them so close() can finish.
+      setTimeout(() => server.closeAllConnections(), 2000).unref();
+    });
+  }
+}

@@ -1,0 +1,383 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { SidecarContext } from '../../context';
+import { FEED_NAMES, FEEDS, type FeedName, severitySchema } from '../../events/event';
+import { type ApiRouter, notFound } from '../api-router';
+import { ApiError } from '../errors';
+import {
+  csvList,
+  encodeCursor,
+  eventFilterQuery,
+  eventSchema,
+  isoTime,
+  limitParam,
+  pageOf,
+  stdErrors,
+} from '../schemas';
+import type { StreamHub } from './stream-router';
+import type { Artifact } from '../../store/artifacts-repository';
+import type { Principal } from '../auth';
+import type { Request, Response } from 'express';
+
+const generationSchema = z.looseObject({
+  id: z.string(),
+  parent: z.string().nullable(),
+  created_at: z.string().nullable(),
+  status: z.enum(['candidate', 'canary', 'active', 'retired', 'failed']),
+  kpis: z.record(z.string(), z.number()),
+  artifacts: z.array(z.string()),
+  notes: z.string().optional(),
+});
+
+const lineageSchema = z.object({
+  model: z.string().nullable(),
+  generations: z.array(generationSchema),
+  active: z.string().nullable(),
+  canary: z.string().nullable(),
+  updated_at: z.string().nullable(),
+  at: z.string().optional(),
+});
+
+const artifactSchema = z.object({
+  id: z.string(),
+  generation: z.string(),
+  name: z.string(),
+  kind: z.string(),
+  title: z.string().nullable(),
+  metric: z.string().nullable(),
+  content_type: z.string(),
+  size: z.number(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  etag: z.string(),
+  url: z.string(),
+});
+
+const statusSchema = z.looseObject({
+  version: z.string(),
+  node: z.string(),
+  started_at: z.string(),
+  uptime_s: z.number(),
+  auth: z.object({ token: z.string(), role: z.string(), grafana_user: z.string().nullable() }),
+  events: z.object({ stored: z.number(), last_id: z.string().nullable() }),
+  lineage: z.object({ model: z.string().nullable(), active: z.string().nullable(), canary: z.string().nullable(), generations: z.number() }),
+});
+
+const atQuery = z.strictObject({
+  at: z
+    .union([isoTime, z.string().regex(/^[0-9]{10,13}$/, 'epoch milliseconds or an ISO time')])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : /^[0-9]+$/.test(v) ? new Date(Number(v)).toISOString() : new Date(v).toISOString())),
+});
+
+const artifactIdParam = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'an artifact id from the listing'),
+});
+
+function artifactView(a: Artifact): z.infer<typeof artifactSchema> {
+  const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+  return {
+    id: a.id,
+    generation: a.generation,
+    name: a.name,
+    kind: str(a.meta['kind']) ?? path.extname(a.name).slice(1),
+    title: str(a.meta['title']),
+    metric: str(a.meta['metric']),
+    content_type: a.content_type,
+    size: a.size,
+    created_at: str(a.meta['created_at']) ?? a.created_at,
+    updated_at: a.updated_at,
+    etag: a.etag,
+    url: `api/v1/artifacts/calibration/${a.id}/image`,
+  };
+}
+
+/**
+ * Resolves a workspace-relative path to a file inside the calibration root, or refuses it.
+ * Both the lexical path and the real path (after symlinks) must stay inside the root.
+ */
+export function resolveInside(root: string, rel: string): string | null {
+  if (!rel || rel.includes('\0') || path.isAbsolute(rel) || /^[A-Za-z]:/.test(rel)) return null;
+  const abs = path.resolve(root, rel);
+  if (abs !== root && !abs.startsWith(root + path.sep)) return null;
+  try {
+    const realRoot = fs.realpathSync(root);
+    const real = fs.realpathSync(abs);
+    if (real !== realRoot && !real.startsWith(realRoot + path.sep)) return null;
+    return real;
+  } catch {
+    return null;
+  }
+}
+
+function statusOf(ctx: SidecarContext, principal: Principal): z.infer<typeof statusSchema> {
+  const lineage = ctx.lineage.current();
+  const last = ctx.events.repo.query({ limit: 1 })[0];
+  return {
+    version: ctx.version,
+    node: ctx.config.node,
+    started_at: ctx.startedAt.toISOString(),
+    uptime_s: Math.round((Date.now() - ctx.startedAt.getTime()) / 1000),
+    auth: { token: principal.token, role: principal.role, grafana_user: principal.grafanaUser },
+    events: { stored: ctx.events.repo.count(), last_id: last?.id ?? null },
+    lineage: { model: lineage.model, active: lineage.active, canary: lineage.canary, generations: lineage.generations.length },
+    telemetry: ctx.telemetry.latest(),
+    ...ctx.status.snapshot(),
+  };
+}
+
+function sendImage(ctx: SidecarContext, a: Artifact, req: Request, res: Response): void {
+  const root = path.join(ctx.config.watch.root, 'calibration');
+  const rel = path.relative('calibration', a.rel_path);
+  const file = resolveInside(root, rel);
+  if (!file) throw notFound(`image of artifact ${a.id}`);
+  const etag = `"${a.etag}"`;
+  res.setHeader('ETag', etag);
+  res.setHeader('Cache-Control', 'private, max-age=0, must-revalidate');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  if (a.content_type === 'image/svg+xml') {
+    // An SVG can carry script: never let it run in the API's origin.
+    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox");
+  }
+  const inm = req.headers['if-none-match'];
+  if (inm && inm.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}` || t.trim() === '*')) {
+    res.status(304).end();
+    return;
+  }
+  let body: Buffer;
+  try {
+    body = fs.readFileSync(file);
+  } catch {
+    throw notFound(`image of artifact ${a.id}`);
+  }
+  res.setHeader('Content-Type', a.content_type);
+  res.setHeader('Content-Length', String(body.length));
+  res.status(200).end(body);
+}
+
+export function registerCoreRoutes(api: ApiRouter, ctx: SidecarContext, stream: StreamHub, openapi: () => object): void {
+  const healthSchema = z.object({ status: z.literal('ok') });
+  api.add(
+    { method: 'get', path: '/healthz', access: 'public', summary: 'Liveness: the process answers', tags: ['health'], responses: { 200: { description: 'alive', schema: healthSchema } } },
+    () => ({ status: 'ok' as const })
+  );
+
+  api.add(
+    {
+      method: 'get',
+      path: '/readyz',
+      access: 'viewer',
+      summary: 'Readiness: store, watcher and bus checks',
+      tags: ['health'],
+      responses: {
+        200: { description: 'ready', schema: z.object({ ok: z.boolean(), checks: z.record(z.string(), z.unknown()) }) },
+        503: { description: 'not ready' },
+      },
+    },
+    ({ res }) => {
+      const r = ctx.status.ready();
+      res.status(r.ok ? 200 : 503);
+      return r;
+    }
+  );
+
+  api.add(
+    {
+      method: 'get',
+      path: '/metrics',
+      access: ctx.config.http.metrics_public ? 'public' : 'viewer',
+      summary: 'Prometheus metrics (text 0.0.4, or OpenMetrics 1.0 by Accept header)',
+      tags: ['health'],
+      responses: { 200: { description: 'metrics', schema: z.string(), contentType: 'text/plain' } },
+    },
+    async ({ req, res }) => {
+      const { contentType, body } = await ctx.metrics.render(req.headers.accept);
+      res.setHeader('Content-Type', contentType);
+      res.status(200).end(body);
+    }
+  );
+
+  api.add(
+    {
+      method: 'get',
+      path: '/api/v1/openapi.json',
+      access: 'viewer',
+      summary: 'This API as an OpenAPI 3.1 document generated from the zod schemas',
+      tags: ['meta'],
+      responses: { 200: { description: 'OpenAPI document' } },
+    },
+    () => openapi()
+  );
+
+  const statusSpec = {
+    method: 'get' as const,
+    access: 'viewer' as const,
+    summary: 'Sidecar status: version, node, who you are, kill switch, lineage pointers, parts',
+    tags: ['read'],
+    responses: { 200: { description: 'status', schema: statusSchema }, ...stdErrors },
+  };
+  api.add({ ...statusSpec, path: '/api/v1/status' }, ({ principal }) => statusOf(ctx, principal));
+  api.add({ ...statusSpec, path: '/status', alias: true }, ({ principal }) => statusOf(ctx, principal));
+
+  const lineageSpec = {
+    method: 'get' as const,
+    access: 'viewer' as const,
+    summary: 'Current lineage; with ?at= what was known and serving at that time',
+    tags: ['read'],
+    query: atQuery,
+    responses: { 200: { description: 'lineage', schema: lineageSchema }, ...stdErrors },
+  };
+  const lineage = ({ query }: { query: z.infer<typeof atQuery> }) =>
+    query.at ? ctx.lineage.at(query.at) : ctx.lineage.current();
+  api.add({ ...lineageSpec, path: '/api/v1/lineage' }, lineage);
+  api.add({ ...lineageSpec, path: '/lineage', alias: true }, lineage);
+
+  const artifactsQuery = z.strictObject({
+    generation: z.string().max(200).optional(),
+    kind: z.string().max(50).optional().describe('image kind (png, svg, jpg) or the metadata "kind"'),
+    cursor: z.string().max(200).optional(),
+    limit: limitParam(500, 100),
+  });
+  const listArtifacts = ({ query }: { query: z.infer<typeof artifactsQuery> }) => {
+    const after = query.cursor ? Buffer.from(query.cursor, 'base64url').toString('utf8') : undefined;
+    const out: z.infer<typeof artifactSchema>[] = [];
+    let cursor = after;
+    // Page over the table until `limit` rows pass the kind filter (kind may live in metadata).
+    for (;;) {
+      const rows = ctx.artifacts.list({ kind: 'calibration', generation: query.generation, after: cursor, limit: query.limit });
+      for (const r of rows) {
+        const v = artifactView(r);
+        if (!query.kind || v.kind === query.kind) out.push(v);
+        cursor = r.id;
+        if (out.length === query.limit) break;
+      }
+      if (out.length === query.limit || rows.length < query.limit) break;
+    }
+    const more = out.length === query.limit && cursor !== undefined;
+    return { items: out, next_cursor: more ? Buffer.from(cursor!, 'utf8').toString('base64url') : null };
+  };
+  api.add(
+    {
+      method: 'get',
+      path: '/api/v1/artifacts/calibration',
+      access: 'viewer',
+      summary: 'Calibration images with their metadata, filterable by generation and kind',
+      tags: ['read'],
+      query: artifactsQuery,
+      responses: { 200: { description: 'artifacts', schema: pageOf(artifactSchema) }, ...stdErrors },
+    },
+    listArtifacts
+  );
+  api.add(
+    {
+      method: 'get',
+      path: '/api/v1/artifacts/calibration/:id/image',
+      access: 'viewer',
+      summary: 'The image bytes, with content type, ETag (304 on If-None-Match) and cache headers',
+      tags: ['read'],
+      params: artifactIdParam,
+      responses: { 200: { description: 'image' }, 304: { description: 'not modified' }, 404: { description: 'no such artifact' }, ...stdErrors },
+    },
+    ({ params, req, res }) => {
+      const a = ctx.artifacts.get(params.id);
+      if (!a || a.kind !== 'calibration') throw notFound(`artifact ${params.id}`);
+      sendImage(ctx, a, req, res);
+    }
+  );
+
+  const m15Query = artifactsQuery.extend({
+    file: z.string().max(1024).optional().describe('classic: a path relative to the calibration root, e.g. g12/reliability.png'),
+  });
+  api.add(
+    {
+      method: 'get',
+      path: '/artifacts/m15',
+      access: 'viewer',
+      alias: true,
+      summary: 'Classic alias: the calibration listing, or one image with ?file=',
+      tags: ['read'],
+      query: m15Query,
+      responses: { 200: { description: 'listing or image' } },
+    },
+    ({ query, req, res }) => {
+      if (query.file === undefined) {
+        const { file: _f, ...rest } = query;
+        return listArtifacts({ query: rest });
+      }
+      const root = path.join(ctx.config.watch.root, 'calibration');
+      const real = resolveInside(root, query.file);
+      if (!real) throw new ApiError('invalid_request', 'file must be a path inside the calibration root', [{ path: 'query.file', message: 'outside the calibration root', code: 'custom' }]);
+      const a = ctx.artifacts.getByPath(path.posix.join('calibration', query.file.split(path.sep).join('/')));
+      if (!a) throw notFound(`calibration file ${query.file}`);
+      sendImage(ctx, a, req, res);
+    }
+  );
+
+  const feedParam = z.object({ feed: z.enum(FEED_NAMES as [FeedName, ...FeedName[]]) });
+  api.add(
+    {
+      method: 'get',
+      path: '/api/v1/feeds/:feed',
+      access: 'viewer',
+      summary: 'A feed, newest first, with cursor paging and filters by source, kind, severity and time',
+      tags: ['read'],
+      params: feedParam,
+      query: eventFilterQuery,
+      responses: { 200: { description: 'events', schema: pageOf(eventSchema) }, ...stdErrors },
+    },
+    ({ params, query }) => {
+      const allowed: readonly string[] = FEEDS[params.feed];
+      const bad = (query.source ?? []).filter((s) => !allowed.includes(s));
+      if (bad.length) {
+        throw new ApiError('invalid_request', `query.source: ${bad.join(', ')} not in feed ${params.feed}`, [
+          { path: 'query.source', message: `allowed in ${params.feed}: ${allowed.join(', ')}`, code: 'invalid_value' },
+        ]);
+      }
+      const rows = ctx.events.query({
+        sources: query.source?.length ? query.source : allowed,
+        kinds: query.kind,
+        severity: query.severity,
+        since: query.since ? new Date(query.since).toISOString() : undefined,
+        until: query.until ? new Date(query.until).toISOString() : undefined,
+        subject: query.subject,
+        before: query.cursor,
+        limit: query.limit + 1,
+      });
+      const more = rows.length > query.limit;
+      const page = rows.slice(0, query.limit);
+      return {
+        items: page.map(({ seq: _s, ...e }) => e),
+        next_cursor: more ? encodeCursor(page[page.length - 1]!.seq) : null,
+      };
+    }
+  );
+
+  const streamQuery = z.strictObject({
+    feeds: csvList(z.enum(FEED_NAMES as [FeedName, ...FeedName[]])).optional(),
+    severity: severitySchema.optional(),
+    last_event_id: z.string().max(64).optional(),
+  });
+  api.add(
+    {
+      method: 'get',
+      path: '/api/v1/stream',
+      access: 'viewer',
+      summary: 'Server-sent events of every new event; resumable with Last-Event-ID; keep-alive comments',
+      tags: ['read'],
+      query: streamQuery,
+      responses: { 200: { description: 'text/event-stream' }, ...stdErrors },
+    },
+    ({ query, req, res }) => {
+      const header = req.headers['last-event-id'];
+      const lastEventId = (typeof header === 'string' && header) || query.last_event_id;
+      if (lastEventId !== undefined && !/^[0-9A-HJKMNP-TV-Z]{26}$/.test(lastEventId)) {
+        throw new ApiError('invalid_request', 'Last-Event-ID must be an event id (ULID)', [
+          { path: 'headers.last-event-id', message: 'not a ULID', code: 'invalid_format' },
+        ]);
+      }
+      stream.open(req, res, { feeds: query.feeds?.length ? query.feeds : ['all'], severity: query.severity, lastEventId });
+    }
+  );
+
+}

@@ -1,0 +1,267 @@
+import os from 'node:os';
+import { z } from 'zod';
+import { actionsConfigSchema } from '../actions/actions-config';
+import { guardianConfigSchema } from '../guardian/guardian-config';
+import { schedulerConfigSchema } from '../scheduler/scheduler-config';
+
+/**
+ * The sidecar's one configuration schema. Every key carries its doc (`describe`) and default;
+ * its environment override is derived from its path: `watch.root` → `LOOKOUT_WATCH_ROOT`.
+ * docs/configuration.md is generated from this file (`npm run docs:config -w exporter`) and a test
+ * fails when the two drift.
+ */
+
+export const ROLES = ['viewer', 'operator', 'admin', 'agent'] as const;
+export const roleSchema = z.enum(ROLES);
+export type Role = z.infer<typeof roleSchema>;
+
+export const tokenSchema = z.object({
+  name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
+  role: roleSchema,
+  secret: z.string().min(16, 'a token secret needs at least 16 characters'),
+});
+export type TokenConfig = z.infer<typeof tokenSchema>;
+
+const watchSchema = z
+  .object({
+    root: z
+      .string()
+      .default('./workspace')
+      .describe('Workspace folder with the sub-folders lineage/, calibration/, telemetry/, activity/'),
+    max_file_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(8 * 1024 * 1024)
+      .describe('Files larger than this are recorded as skipped, never read'),
+    debounce_ms: z
+      .number()
+      .int()
+      .min(0)
+      .default(25)
+      .describe('Quiet time after the last change before a file is read'),
+    reconcile_interval_ms: z
+      .number()
+      .int()
+      .min(1000)
+      .default(30_000)
+      .describe('How often the tree is compared with the store to recover changes the kernel dropped'),
+    ignore: z
+      .array(z.string())
+      .default(['**/.*', '**/*.tmp', '**/*.swp', '**/*~'])
+      .describe('Glob patterns (relative to the root) never ingested'),
+    activity_rules: z
+      .array(
+        z.object({
+          glob: z.string(),
+          class: z.string().regex(/^[a-z][a-z0-9_]*$/),
+          subject: z.string().optional(),
+        })
+      )
+      .default([
+        { glob: 'activity/tasks/**', class: 'tasks' },
+        { glob: 'activity/llm/**', class: 'llm' },
+        { glob: 'activity/propagation/**', class: 'propagation' },
+      ])
+      .describe('Activity classification: first matching glob gives the class (and an optional extra NATS subject)'),
+  })
+  .prefault({});
+
+const storeSchema = z
+  .object({
+    synchronous: z
+      .enum(['NORMAL', 'FULL'])
+      .default('NORMAL')
+      .describe(
+        'SQLite synchronous mode under WAL. NORMAL: a committed write survives a process crash (kill -9); ' +
+          'FULL: also survives power loss, at a write-latency cost'
+      ),
+    retention_max_age_days: z.number().positive().default(30).describe('Events older than this are deleted'),
+    retention_max_events: z.number().int().positive().default(2_000_000).describe('Keep at most this many events'),
+    retention_interval_ms: z.number().int().min(1000).default(600_000).describe('How often retention runs'),
+  })
+  .prefault({});
+
+const httpSchema = z
+  .object({
+    metrics_public: z
+      .boolean()
+      .default(false)
+      .describe('Serve /metrics without a token (for a Prometheus that cannot send one)'),
+    user_header: z
+      .string()
+      .default('X-Grafana-User')
+      .describe("Header carrying the Grafana user, set by Grafana's data proxy (send_user_header)"),
+    sse_heartbeat_ms: z.number().int().min(100).default(15_000).describe('SSE keep-alive comment interval'),
+    control_rate_limit_per_minute: z
+      .number()
+      .int()
+      .positive()
+      .default(120)
+      .describe('Control (write) requests per token per minute before 429'),
+  })
+  .prefault({});
+
+const natsSchema = z
+  .object({
+    url: z.string().optional().describe('NATS server URL(s), comma separated; unset = in-process bus'),
+    token: z.string().optional().describe('NATS auth token'),
+    user: z.string().optional().describe('NATS user'),
+    pass: z.string().optional().describe('NATS password'),
+    creds_file: z.string().optional().describe('NATS credentials (.creds) file'),
+    tls_ca_file: z.string().optional().describe('CA bundle for the NATS server certificate'),
+    tls_cert_file: z.string().optional().describe('Client certificate for NATS mutual TLS'),
+    tls_key_file: z.string().optional().describe('Client key for NATS mutual TLS'),
+    stream: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .default('LOOKOUT_EVENTS')
+      .describe('JetStream stream the outbox publishes events to (created or updated at start; subjects lookout.evt.>)'),
+    stream_max_age_days: z.number().positive().default(7).describe('How long the stream keeps events'),
+    stream_replicas: z.number().int().min(1).max(5).default(1).describe('Stream replicas (a JetStream cluster)'),
+    duplicate_window_s: z
+      .number()
+      .int()
+      .min(1)
+      .default(120)
+      .describe('Stream dedup window: a retried publish with the same Nats-Msg-Id inside it is stored once'),
+    publish_timeout_ms: z
+      .number()
+      .int()
+      .min(100)
+      .default(5000)
+      .describe('How long the outbox waits for a JetStream ack before it retries with the same msg id'),
+    outbox_batch: z.number().int().min(1).max(10_000).default(500).describe('Events the outbox reads per batch'),
+    outbox_max_in_flight: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(256)
+      .describe('Unacknowledged JetStream publishes the outbox allows at once'),
+    reconnect_wait_ms: z.number().int().min(10).default(250).describe('First reconnect delay; doubles per attempt'),
+    reconnect_max_wait_ms: z.number().int().min(10).default(5000).describe('Upper bound of the reconnect delay'),
+    reconnect_jitter_ms: z.number().int().min(0).default(250).describe('Random delay added to each reconnect attempt'),
+    subject_map: z
+      .array(
+        z.object({
+          kind: z
+            .string()
+            .regex(/^[A-Za-z0-9_.*-]+$/)
+            .describe('Event kind to match; a trailing .* matches a prefix (activity.*)'),
+          source: z.string().optional().describe('Only events from this source'),
+          subject: z.string().regex(/^[A-Za-z0-9_{}.-]+$/).describe('Extra subject; {node} is replaced by the node name'),
+          payload: z
+            .enum(['data', 'envelope'])
+            .default('data')
+            .describe('data: the classic payload (event data + timestamp, trace_id); envelope: the whole event'),
+        })
+      )
+      .default([])
+      .describe(
+        'Extra core-NATS subjects for events, for consumers of the classic topics ' +
+          '(e.g. [{"kind":"activity.tasks","subject":"sparc.tasks"}]); activity rules with a subject are added automatically'
+      ),
+  })
+  .prefault({});
+
+const agentsSchema = z
+  .object({
+    heartbeat_window_s: z
+      .number()
+      .positive()
+      .default(30)
+      .describe('An agent with no heartbeat for this long is marked down and its tasks are requeued (per-agent override at registration)'),
+    stale_check_interval_ms: z.number().int().min(50).default(5000).describe('How often agents are checked for staleness'),
+    auto_assign: z.boolean().default(true).describe('Assign queued tasks to agents automatically'),
+    assign_interval_ms: z
+      .number()
+      .int()
+      .min(50)
+      .default(2000)
+      .describe('Periodic assignment round (rounds also run right after tasks, agents or completions change)'),
+    max_tasks_per_agent: z
+      .number()
+      .int()
+      .min(1)
+      .default(1)
+      .describe('Default concurrent tasks per agent (per-agent override at registration)'),
+    round_size: z.number().int().min(1).default(5000).describe('Queued tasks considered per assignment round'),
+  })
+  .prefault({});
+
+const diagnosticsSchema = z
+  .object({
+    due_soon_window_ms: z
+      .number()
+      .int()
+      .positive()
+      .default(24 * 3600 * 1000)
+      .describe('A diagnostic whose due date is this close (and not yet past) is notified once as due soon'),
+    check_interval_ms: z
+      .number()
+      .int()
+      .min(100)
+      .default(60_000)
+      .describe('How often open diagnostics are checked for due-soon and overdue notifications'),
+    webhook_url: z
+      // A plain string schema (not z.url) so the env override stays a string; checked as an http(s) URL here.
+      .string()
+      .regex(/^https?:\/\/[^\s/]+/, 'an http:// or https:// URL')
+      .optional()
+      .describe('Optional http(s) URL that receives every diagnostics notification as a JSON POST'),
+    webhook_timeout_ms: z.number().int().min(100).default(5000).describe('Timeout of one webhook POST'),
+    webhook_retries: z
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(2)
+      .describe('Retries after a failed webhook POST (5xx, timeout, network); a 4xx is not retried'),
+    webhook_retry_backoff_ms: z
+      .number()
+      .int()
+      .min(0)
+      .default(1000)
+      .describe('Wait before the first webhook retry; doubles on each further retry'),
+    estimate_min_sample: z
+      .number()
+      .int()
+      .min(1)
+      .default(3)
+      .describe('Resolved diagnostics needed in a group before the time-to-resolve estimate uses it'),
+  })
+  .prefault({});
+
+export const configSchema = z.object({
+  port: z.number().int().min(0).max(65535).default(9469).describe('HTTP port (0 = pick a free one)'),
+  host: z.string().default('0.0.0.0').describe('HTTP listen address'),
+  node: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only (it is a NATS subject token)')
+    .default(os.hostname().replace(/[^A-Za-z0-9_-]/g, '-'))
+    .describe('Node name: labels every metric and event, a token in NATS subjects'),
+  data_dir: z.string().default('./data').describe('Folder for the SQLite file and the generated admin token'),
+  log_level: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('Log level (JSON logs on stdout)'),
+  heartbeat_interval_ms: z.number().int().min(100).default(10_000).describe('Heartbeat event interval'),
+  tokens: z
+    .array(tokenSchema)
+    .default([])
+    .describe('Bearer tokens; env form `name:role:secret,…`. None: an admin token is generated in data_dir'),
+  watch: watchSchema.describe('Workspace watcher'),
+  store: storeSchema.describe('SQLite store'),
+  http: httpSchema.describe('HTTP API'),
+  nats: natsSchema.describe('NATS connection'),
+  actions: actionsConfigSchema.describe('Control-plane actions: plans, verification, cooldowns, executors, custom actions'),
+  guardian: guardianConfigSchema.describe('Guardian: safety rules, incidents and playbooks'),
+  scheduler: schedulerConfigSchema.describe('Scheduler: interval, cron and condition policies'),
+  agents: agentsSchema.describe('Agent registry, heartbeats and task assignment'),
+  diagnostics: diagnosticsSchema.describe('Diagnostics tracker: notifications, webhook, estimates'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+/** What a config file or a test may give: every key optional. */
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,140 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from './config/config-schema';
+import { type Logger, createLogger } from './log/logger';
+import { checkIntegrity, databaseSizeBytes, openDatabase } from './store/database';
+import { KvRepository } from './store/kv-repository';
+import { LineageRepository } from './store/lineage-repository';
+import { ArtifactsRepository } from './store/artifacts-repository';
+import { TelemetryRepository } from './store/telemetry-repository';
+import { MetricsRegistry } from './metrics/metrics-registry';
+import { createCoreMetrics } from './metrics/core-metrics';
+import { EventLog } from './events/event-log';
+import { TelemetryService } from './telemetry/telemetry-service';
+import { InProcessBus } from './bus/inprocess-bus';
+import type { Bus } from './bus/bus';
+import { type Part, type SidecarContext, StatusRegistry } from './context';
+import { VERSION } from './version';
+import { HeartbeatPart } from './events/heartbeat';
+import { RetentionPart } from './store/retention';
+import { WorkspaceWatcher } from './watch/workspace-watcher';
+import { HttpServer } from './api/http-server';
+import { ensureTokens } from './api/auth';
+import { DiagnosticsPart, diagnosticsRoutes } from './diagnostics';
+
+export interface StartOptions {
+  logger?: Logger;
+  /** A bus supplied by the caller (the demo shares one in-process bus with the example workload). */
+  bus?: Bus;
+}
+
+export interface Sidecar {
+  ctx: SidecarContext;
+  /** http://host:port of the HTTP server. */
+  url: string;
+  port: number;
+  /** Where the generated admin token was written, when one was. */
+  adminTokenFile: string | null;
+  http: HttpServer;
+  stop(): Promise<void>;
+}
+
+/** Opens the store and builds what every part uses. No I/O beyond the data folder. */
+export function buildContext(config: Config, opts: StartOptions = {}): SidecarContext {
+  const log = opts.logger ?? createLogger(config.log_level);
+  fs.mkdirSync(config.data_dir, { recursive: true });
+  const dbFile = path.join(config.data_dir, 'lookout.sqlite');
+  const db = openDatabase(dbFile, { synchronous: config.store.synchronous });
+  checkIntegrity(db);
+  const metrics = new MetricsRegistry(config.node);
+  const lineage = new LineageRepository(db);
+  const core = createCoreMetrics(metrics, VERSION, {
+    storeSizeBytes: () => databaseSizeBytes(dbFile),
+    storeEvents: () => events.repo.approximateCount(),
+    lineage: () => {
+      const view = lineage.current();
+      return { model: view.model, active: view.active, canary: view.canary, byStatus: lineage.countByStatus() };
+    },
+  });
+  const events = new EventLog(db, config.node, core, log);
+  const telemetryRepo = new TelemetryRepository(db);
+  const ctx: SidecarContext = {
+    config,
+    version: VERSION,
+    startedAt: new Date(),
+    log,
+    db,
+    dbFile,
+    events,
+    kv: new KvRepository(db),
+    lineage,
+    artifacts: new ArtifactsRepository(db),
+    telemetryRepo,
+    telemetry: new TelemetryService(telemetryRepo, metrics, events),
+    metrics,
+    core,
+    bus: opts.bus ?? new InProcessBus(),
+    status: new StatusRegistry(),
+  };
+  ctx.status.readiness('store', () => {
+    db.prepare('SELECT 1').get();
+    return { ok: true };
+  });
+  return ctx;
+}
+
+/**
+ * The composition root: the only place that wires parts together. Parts start in order and
+ * stop in reverse (HTTP → watchers → bus drain → database close).
+ */
+export async function startSidecar(config: Config, opts: StartOptions = {}): Promise<Sidecar> {
+  const ctx = buildContext(config, opts);
+  const { log } = ctx;
+  const tokens = ensureTokens(config, log);
+  const diagnostics = new DiagnosticsPart(ctx);
+  const http = new HttpServer(ctx, tokens.tokens, [diagnosticsRoutes(diagnostics.service)]);
+  const parts: Part[] = [
+    { name: 'bus', start: () => undefined, stop: () => ctx.bus.close() },
+    new RetentionPart(ctx),
+    new WorkspaceWatcher(ctx),
+    new HeartbeatPart(ctx),
+    diagnostics,
+    http,
+  ];
+  const started: Part[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const p of [...started].reverse()) {
+      try {
+        await p.stop();
+        log.debug({ part: p.name }, 'stopped');
+      } catch (err) {
+        log.error({ err, part: p.name }, 'part failed to stop');
+      }
+    }
+    started.length = 0;
+    ctx.db.close();
+  };
+  try {
+    for (const p of parts) {
+      await p.start();
+      started.push(p);
+      log.debug({ part: p.name }, 'started');
+    }
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  log.info({ url: http.url, node: config.node, version: VERSION, data_dir: config.data_dir }, 'sidecar listening');
+  if (tokens.generatedFile) {
+    log.info({ token_file: tokens.generatedFile }, 'no tokens configured: an admin token was written to this file (mode 0600)');
+  }
+  let stopping: Promise<void> | null = null;
+  return {
+    ctx,
+    url: http.url,
+    port: http.port,
+    adminTokenFile: tokens.generatedFile,
+    http,
+    stop: () => (stopping ??= stopAll()),
+  };
+}

@@ -1,0 +1,80 @@
+import {
+  Counter,
+  type CounterConfiguration,
+  Gauge,
+  type GaugeConfiguration,
+  Histogram,
+  type HistogramConfiguration,
+  Registry,
+  collectDefaultMetrics,
+} from '@prometheus-io/client';
+
+export type { Counter, Gauge, Histogram };
+
+/**
+ * The sidecar's own registries (never the global one). Every metric is registered on two
+ * registries that render the same objects: one in Prometheus text format, one in OpenMetrics,
+ * so `/metrics` answers either by the Accept header without re-collecting.
+ */
+export class MetricsRegistry {
+  readonly prometheus = new Registry();
+  readonly openMetrics = new Registry(Registry.OPENMETRICS_CONTENT_TYPE);
+  private readonly names = new Set<string>();
+
+  constructor(node: string) {
+    for (const r of this.registries()) {
+      r.setDefaultLabels({ node });
+      collectDefaultMetrics({ register: r });
+      // A few of the client's default Node.js metrics break Prometheus naming rules (a gauge named
+      // *_total, a type in the name) and fail `promtool check metrics`; the same facts remain in
+      // nodejs_active_handles, nodejs_active_requests and nodejs_eventloop_lag_* series.
+      for (const m of r.getMetricsAsArray()) {
+        const { name, type } = m as unknown as { name: string; type: string };
+        if ((type !== 'counter' && name.endsWith('_total')) || /_(histogram|summary|gauge|counter)$/.test(name)) {
+          r.removeSingleMetric(name);
+        }
+      }
+    }
+  }
+
+  private registries(): Registry[] {
+    return [this.prometheus, this.openMetrics as unknown as Registry];
+  }
+
+  private claim(name: string): void {
+    if (!name.startsWith('lookout_')) throw new Error(`metric ${name}: sidecar metrics start with lookout_`);
+    if (this.names.has(name)) throw new Error(`metric ${name} registered twice`);
+    this.names.add(name);
+  }
+
+  counter<T extends string>(cfg: Omit<CounterConfiguration<T>, 'registers'>): Counter<T> {
+    this.claim(cfg.name);
+    return new Counter<T>({ ...cfg, registers: this.registries() });
+  }
+
+  gauge<T extends string>(cfg: Omit<GaugeConfiguration<T>, 'registers'>): Gauge<T> {
+    this.claim(cfg.name);
+    return new Gauge<T>({ ...cfg, registers: this.registries() });
+  }
+
+  histogram<T extends string>(cfg: Omit<HistogramConfiguration<T>, 'registers'>): Histogram<T> {
+    this.claim(cfg.name);
+    return new Histogram<T>({ ...cfg, registers: this.registries() });
+  }
+
+  /** Names of every lookout_ metric registered (the docs drift test reads this). */
+  registeredNames(): string[] {
+    return [...this.names].sort();
+  }
+
+  async render(accept: string | undefined): Promise<{ contentType: string; body: string }> {
+    const wantsOpenMetrics = !!accept && /application\/openmetrics-text/.test(accept);
+    const reg = wantsOpenMetrics ? this.openMetrics : this.prometheus;
+    return { contentType: reg.contentType, body: await reg.metrics() };
+  }
+}
+
+/** Latency buckets in seconds for in-process work (store writes, handlers). */
+export const FAST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+/** Buckets in seconds for human- or workload-scale waits (actions, incidents, tasks). */
+export const SLOW_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800, 3600, 14400, 86400];

@@ -1,0 +1,17 @@
+import { migration001Core } from './001-core';
+import { migration002Control } from './002-control';
+import { migration003BusAgents } from './003-bus-agents';
+import { migration004Diagnostics } from './004-diagnostics';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * Numbered, append-only. Never edit a released migration: add the next number.
+ * Reserved: 002 control plane (actions, incidents, decisions, audit), 003 bus outbox + agents/tasks,
+ * 004 diagnostics.
+ */
+export const MIGRATIONS: readonly Migration[] = [migration001Core, migration002Control, migration003BusAgents, migration004Diagnostics];

@@ -1,0 +1,103 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { startTestSidecar, type TestSidecar } from '../helpers/sidecar';
+import { waitFor } from '../helpers/wait';
+import { ERROR_CODES } from '../../src/api/errors';
+
+/**
+ * Every public name — metric, route, error code, NATS subject — is documented in docs/, and
+ * every documented one exists. Set UPDATE_DOCS=1 to rewrite the OpenAPI snapshot.
+ */
+const ROOT = path.resolve(__dirname, '../../..');
+const doc = (name: string): string => fs.readFileSync(path.join(ROOT, 'docs', name), 'utf8');
+
+/** First-column backticked names of the markdown tables in a doc. */
+function tableNames(md: string, pattern: RegExp): string[] {
+  const out: string[] = [];
+  for (const line of md.split('\n')) {
+    const m = /^\|\s*`([^`]+)`/.exec(line);
+    if (m && pattern.test(m[1]!)) out.push(m[1]!);
+  }
+  return out;
+}
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...sourceFiles(p));
+    else if (e.name.endsWith('.ts')) out.push(p);
+  }
+  return out;
+}
+
+describe('docs match code', () => {
+  let t: TestSidecar;
+
+  beforeAll(async () => {
+    t = await startTestSidecar();
+    fs.writeFileSync(
+      path.join(t.workspace, 'telemetry/snapshot.json'),
+      JSON.stringify({ metrics: { drift_score: 0.1, policy_confidence: 0.9, pnl_realized: 1, pnl_unrealized: 2, order_fill_ratio: 0.9, venue_latency_ms: 3, state_active: 1 } })
+    );
+    await waitFor(() => t.sidecar.ctx.metrics.registeredNames().includes('lookout_workload_state_active'));
+  });
+  afterAll(async () => {
+    await t.stop();
+  });
+
+  it('lists every metric the sidecar registers, and registers every metric it lists', () => {
+    const md = doc('metrics.md');
+    const documented = new Set(tableNames(md, /^lookout_/).filter((n) => !n.includes('<')));
+    const registered = t.sidecar.ctx.metrics.registeredNames();
+    expect(registered.filter((n) => !documented.has(n))).toEqual([]);
+    const set = new Set(registered);
+    expect([...documented].filter((n) => !set.has(n))).toEqual([]);
+  });
+
+  it('lists every route in docs/api.md, and every listed route exists', () => {
+    const md = doc('api.md');
+    const listed = new Set(tableNames(md, /^(GET|POST|PUT|PATCH|DELETE) \//));
+    const routes = t.sidecar.http.api.routes.map((r) => `${r.method.toUpperCase()} ${r.path}`);
+    expect(routes.filter((r) => !listed.has(r))).toEqual([]);
+    const have = new Set(routes);
+    expect([...listed].filter((r) => !have.has(r))).toEqual([]);
+  });
+
+  it('lists every error code in docs/errors.md with its status', () => {
+    const md = doc('errors.md');
+    const rows = new Map<string, number>();
+    for (const line of md.split('\n')) {
+      const m = /^\|\s*`([a-z_]+)`\s*\|\s*(\d{3})\s*\|/.exec(line);
+      if (m) rows.set(m[1]!, Number(m[2]));
+    }
+    const code = Object.entries(ERROR_CODES).map(([c, v]) => [c, v.status] as const);
+    expect(Object.fromEntries(rows)).toEqual(Object.fromEntries(code));
+  });
+
+  it('lists every NATS subject family the code uses in docs/nats.md', () => {
+    const files = [...sourceFiles(path.join(ROOT, 'exporter/src')), ...sourceFiles(path.join(ROOT, 'examples/src'))];
+    const used = new Set<string>();
+    for (const f of files) {
+      for (const m of fs.readFileSync(f, 'utf8').matchAll(/[`'"]lookout\.([a-z_]+)[.`'"]/g)) used.add(m[1]!);
+    }
+    const documented = new Set(tableNames(doc('nats.md'), /^lookout\./).map((s) => s.split('.')[1]!));
+    expect([...used].filter((s) => !documented.has(s)).sort()).toEqual([]);
+    expect([...documented].filter((s) => !used.has(s)).sort()).toEqual([]);
+  });
+
+  it('keeps docs/openapi.json equal to the generated document', () => {
+    const generated = JSON.stringify(t.sidecar.http.openApiDocument(), null, 2) + '\n';
+    const file = path.join(ROOT, 'docs/openapi.json');
+    if (process.env['UPDATE_DOCS'] === '1') fs.writeFileSync(file, generated);
+    expect(fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '(missing: run with UPDATE_DOCS=1)').toBe(generated);
+  });
+
+  it('serves the same OpenAPI document on /api/v1/openapi.json', async () => {
+    const r = await t.call('GET', '/api/v1/openapi.json', { as: 'viewer' });
+    expect(r.status).toBe(200);
+    const body = r.body as { openapi: string; paths: Record<string, unknown> };
+    expect(body.openapi).toBe('3.1.0');
+    expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/api/v1/status', '/api/v1/feeds/{feed}']));
+  });
+});
