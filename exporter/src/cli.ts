@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './node-version-guard';
 import { parseArgs } from 'node:util';
 import { ConfigError, listConfigKeys, loadConfig } from './config/load-config';
 import { startSidecar } from './main';
