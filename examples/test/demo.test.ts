@@ -20,7 +20,7 @@ async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs: number): Promise<
 }
 
 describe('npm start (the demo launcher)', () => {
-  it('runs the sidecar with the example workload, prints where to look, serves the workload's lineage, images and telemetry, and stops on SIGTERM', async () => {
+  it('runs the sidecar with the example workload, prints where to look, serves the lineage, images and telemetry of the workload, and stops on SIGTERM', async () => {
     if (!fs.existsSync(DEMO)) throw new Error(`${DEMO} is missing: run "npm run build" first`);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lookout-demo-'));
     const child = spawn(process.execPath, [DEMO], {

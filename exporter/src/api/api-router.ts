@@ -51,7 +51,8 @@ export interface RouteInfo {
 /** Called for every control request after it ends (audit). */
 export type ControlHook = (info: {
   route: RouteInfo;
-  principal: Principal;
+  /** Null when the request was refused before a token was accepted (401). */
+  principal: Principal | null;
   req: Request;
   status: number;
   body: unknown;
@@ -79,7 +80,7 @@ export class ApiRouter {
     this.controlMiddleware.push(mw);
   }
 
-  add<P extends z.ZodType = z.ZodObject<{}>, Q extends z.ZodType = z.ZodObject<{}>, B extends z.ZodType = z.ZodUnknown>(
+  add<P extends z.ZodType = z.ZodObject<Record<string, never>>, Q extends z.ZodType = z.ZodObject<Record<string, never>>, B extends z.ZodType = z.ZodUnknown>(
     spec: RouteSpec<P, Q, B>,
     handler: Handler<z.infer<P>, z.infer<Q>, z.infer<B>>
   ): void {
@@ -100,14 +101,6 @@ export class ApiRouter {
       const params = parseOr(spec.params, req.params, 'params');
       const query = parseOr(spec.query, req.query, 'query');
       const body = spec.body ? parseOr(spec.body, req.body ?? {}, 'body') : req.body;
-      if (control) {
-        const hook = this.controlHook();
-        if (hook) {
-          res.on('finish', () => {
-            hook({ route: info, principal, req, status: res.statusCode, body: (res.locals as { body?: unknown }).body });
-          });
-        }
-      }
       const result = await handler({
         params: params as z.infer<P>,
         query: query as z.infer<Q>,
@@ -123,7 +116,20 @@ export class ApiRouter {
     };
     const chain = control
       ? [
-          (req: Request, _res: Response, next: NextFunction) => {
+          (req: Request, res: Response, next: NextFunction) => {
+            // Every control call reaches the hook (audit), refused ones (400, 401, 403, 409, 429) included.
+            const hook = this.controlHook();
+            if (hook) {
+              const json = res.json.bind(res);
+              res.json = (b: unknown) => {
+                (res.locals as { body?: unknown }).body = b;
+                return json(b);
+              };
+              res.on('finish', () => {
+                const principal = (req as Request & { principal?: Principal }).principal ?? null;
+                hook({ route: info, principal, req, status: res.statusCode, body: (res.locals as { body?: unknown }).body });
+              });
+            }
             // Authenticate before the limiter so it can key on the token and 401 comes first.
             try {
               (req as Request & { principal?: Principal }).principal = this.authenticate(req, spec.access);
