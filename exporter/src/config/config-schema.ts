@@ -7,7 +7,7 @@ import { schedulerConfigSchema } from '../scheduler/scheduler-config';
 /**
  * The sidecar's one configuration schema. Every key carries its doc (`describe`) and default;
  * its environment override is derived from its path: `watch.root` → `LOOKOUT_WATCH_ROOT`.
- * docs/configuration.md is generated from this file (`npm run docs:config -w exporter`) and a test
+ * docs/configuration.md is generated from this file (`UPDATE_DOCS=1 npx jest -c exporter/jest.config.js exporter/test/stack/config-doc`) and a test
  * fails when the two drift.
  */
 
@@ -217,7 +217,7 @@ const diagnosticsSchema = z
       .min(0)
       .max(10)
       .default(2)
-      .describe('Retries after a failed webhook POST (5xx, timeout, network); a 4xx is not retried'),
+      .describe('Retries after a failed webhook POST (5xx, 408, 429, timeout, network); other 4xx answers are not retried'),
     webhook_retry_backoff_ms: z
       .number()
       .int()
