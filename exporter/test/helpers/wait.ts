@@ -2,7 +2,11 @@
  * Polls until `fn` returns a truthy value (or stops throwing) and returns it; fails with the last
  * error or value after `timeoutMs`. Tests wait for conditions, never for durations.
  */
-export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 10_000, intervalMs = 20): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  fn: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  intervalMs = 20
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

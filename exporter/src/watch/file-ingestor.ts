@@ -1,0 +1,520 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { SidecarContext } from '../context';
+import { EventLog } from '../events/event-log';
+import type { EventInput } from '../events/event';
+import { type LineageDoc, pointerOf } from '../store/lineage-repository';
+import { type ClassifierName, type ClassifyError, type ErrorReason, type FileContent } from './classifiers/classifier';
+import { type ActivityRules, classifyActivity } from './classifiers/activity-classifier';
+import { classifyLineage } from './classifiers/lineage-classifier';
+import { classifyTelemetry } from './classifiers/telemetry-classifier';
+import {
+  ARTIFACT_KIND,
+  type CalibrationMeta,
+  artifactIdOf,
+  classifyCalibrationImage,
+  classifyCalibrationMeta,
+  imagePathsForMeta,
+  metaPathForImage,
+  parseCalibrationPath,
+} from './classifiers/calibration-classifier';
+import { classifierFor } from './classifier-router';
+import {
+  type WatchedFile,
+  type WatchedFilesRepository,
+  type WatchedStatus,
+  isRetryable,
+} from './watched-files-repository';
+
+export type IngestOrigin = 'watch' | 'reconcile';
+
+/**
+ * What reading one file produced, committed later in a batch with others. `apply` runs the
+ * store side effects (lineage, artifacts, telemetry) at commit time and returns the events.
+ */
+export interface IngestOutcome {
+  relPath: string;
+  classifier: ClassifierName;
+  origin: IngestOrigin;
+  /** The file's mtime, for the lag histogram; null for removals. */
+  mtimeMs: number | null;
+  /** The row to store, or null to forget the file. */
+  row: WatchedFile | null;
+  /** Errors to count (a refused file, or an activity payload that does not fit its class). */
+  errors: ErrorReason[];
+  /** True when the reconciliation scan found a change the watcher had not delivered. */
+  recovered: boolean;
+  apply(): { events: EventInput[]; appendedElsewhere: number };
+}
+
+const LINEAGE_KV_KEY = 'lineage:current';
+
+const codeOf = (err: unknown): string => (err as NodeJS.ErrnoException | undefined)?.code ?? 'UNKNOWN';
+
+type ReadResult =
+  | { kind: 'ok'; bytes: Buffer; size: number; mtimeMs: number }
+  | { kind: 'too_large'; size: number; mtimeMs: number }
+  | { kind: 'not_file'; size: number; mtimeMs: number };
+
+/**
+ * Opens with O_NONBLOCK so a FIFO dropped into the workspace cannot block a libuv thread forever,
+ * checks type and size on the open descriptor, and reads at most `maxBytes`: a file larger than
+ * the limit is never read.
+ */
+export async function readBounded(abs: string, maxBytes: number): Promise<ReadResult> {
+  const fh = await fsp.open(abs, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) return { kind: 'not_file', size: st.size, mtimeMs: st.mtimeMs };
+    if (st.size > maxBytes) return { kind: 'too_large', size: st.size, mtimeMs: st.mtimeMs };
+    // One byte of headroom tells a file that grew past the limit while we read it.
+    const buf = Buffer.allocUnsafe(st.size + 1);
+    let total = 0;
+    while (total < buf.length) {
+      const { bytesRead } = await fh.read(buf, total, buf.length - total, total);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+    }
+    if (total > maxBytes) return { kind: 'too_large', size: total, mtimeMs: st.mtimeMs };
+    return { kind: 'ok', bytes: buf.subarray(0, total), size: st.size, mtimeMs: st.mtimeMs };
+  } finally {
+    await fh.close();
+  }
+}
+
+function reasonForCode(code: string): { reason: ErrorReason; retryable: boolean } {
+  if (code === 'EACCES' || code === 'EPERM') return { reason: 'permission', retryable: true };
+  // A link loop or a name that is not a file will not fix itself without a change on disk.
+  if (code === 'ELOOP' || code === 'EISDIR' || code === 'ENAMETOOLONG') return { reason: 'io', retryable: false };
+  return { reason: 'io', retryable: true };
+}
+
+/** Turns one workspace path into an outcome: stat, read (bounded), classify. No store writes here. */
+export class FileIngestor {
+  constructor(
+    private readonly ctx: SidecarContext,
+    private readonly watched: WatchedFilesRepository,
+    private readonly rules: ActivityRules
+  ) {}
+
+  private get root(): string {
+    return this.ctx.config.watch.root;
+  }
+
+  async prepare(relPath: string, origin: IngestOrigin): Promise<IngestOutcome | null> {
+    const classifier = classifierFor(relPath);
+    if (!classifier) return null;
+    const abs = path.join(this.root, relPath);
+    const prev = this.watched.get(relPath);
+    const recovered = origin === 'reconcile';
+    let st: fs.Stats;
+    try {
+      st = await fsp.stat(abs);
+    } catch (err) {
+      const code = codeOf(err);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return prev ? this.removal(prev, origin) : null;
+      const lst = await fsp.lstat(abs).catch(() => null);
+      return this.failure(classifier, relPath, prev, origin, code, (err as Error).message, lst);
+    }
+    if (st.isDirectory()) return prev ? this.removal(prev, origin) : null;
+    // Unchanged since last ingested: the watcher and the scan both saw it, or a no-op event.
+    if (prev && prev.size === st.size && prev.mtime_ms === st.mtimeMs && !isRetryable(prev.status)) return null;
+    if (!st.isFile()) return this.failure(classifier, relPath, prev, origin, 'ENOTREG', 'not a regular file', st);
+    const max = this.ctx.config.watch.max_file_bytes;
+    if (st.size > max) return this.tooLarge(classifier, relPath, origin, st.size, st.mtimeMs, prev);
+    let read: ReadResult;
+    try {
+      read = await readBounded(abs, max);
+    } catch (err) {
+      const code = codeOf(err);
+      if (code === 'ENOENT') return prev ? this.removal(prev, origin) : null;
+      return this.failure(classifier, relPath, prev, origin, code, (err as Error).message, st);
+    }
+    if (read.kind === 'too_large') return this.tooLarge(classifier, relPath, origin, read.size, read.mtimeMs, prev);
+    if (read.kind === 'not_file')
+      return this.failure(classifier, relPath, prev, origin, 'ENOTREG', 'not a regular file', read);
+    const file: FileContent = { relPath, bytes: read.bytes, size: read.size, mtimeMs: read.mtimeMs };
+    const base = { relPath, classifier, origin, recovered, mtimeMs: file.mtimeMs };
+    switch (classifier) {
+      case 'activity':
+        return this.activity(file, base);
+      case 'lineage':
+        return this.lineage(file, base);
+      case 'telemetry':
+        return this.telemetry(file, base);
+      case 'calibration':
+        return this.calibration(file, base);
+    }
+  }
+
+  private row(
+    relPath: string,
+    classifier: ClassifierName,
+    size: number,
+    mtimeMs: number,
+    status: WatchedStatus
+  ): WatchedFile {
+    return { rel_path: relPath, classifier, size, mtime_ms: mtimeMs, status, updated_at: new Date().toISOString() };
+  }
+
+  private refused(
+    file: FileContent,
+    base: Pick<IngestOutcome, 'relPath' | 'classifier' | 'origin' | 'recovered' | 'mtimeMs'>,
+    kind: string,
+    error: ClassifyError,
+    sideEffect: () => void = () => undefined
+  ): IngestOutcome {
+    return {
+      ...base,
+      row: this.row(file.relPath, base.classifier, file.size, file.mtimeMs, `invalid:${error.reason}`),
+      errors: [error.reason],
+      apply: () => {
+        sideEffect();
+        return {
+          events: [
+            {
+              source: 'watcher',
+              kind,
+              severity: 'warning',
+              subject: file.relPath,
+              data: {
+                file_path: file.relPath,
+                classifier: base.classifier,
+                reason: error.reason,
+                message: error.message,
+                ...error.details,
+              },
+            },
+          ],
+          appendedElsewhere: 0,
+        };
+      },
+    };
+  }
+
+  private activity(
+    file: FileContent,
+    base: Pick<IngestOutcome, 'relPath' | 'classifier' | 'origin' | 'recovered' | 'mtimeMs'>
+  ): IngestOutcome {
+    const rec = classifyActivity(file, this.rules);
+    const traceId = rec.traceId ?? EventLog.newTraceId();
+    const event: EventInput = {
+      source: 'watcher',
+      kind: rec.kind,
+      severity: rec.severity,
+      subject: file.relPath,
+      trace_id: traceId,
+      data: { ...rec.data, trace_id: traceId },
+    };
+    return {
+      ...base,
+      row: this.row(file.relPath, 'activity', file.size, file.mtimeMs, 'ok'),
+      errors: rec.schemaIssues ? ['schema'] : [],
+      apply: () => ({ events: [event], appendedElsewhere: 0 }),
+    };
+  }
+
+  private lineage(
+    file: FileContent,
+    base: Pick<IngestOutcome, 'relPath' | 'classifier' | 'origin' | 'recovered' | 'mtimeMs'>
+  ): IngestOutcome {
+    const result = classifyLineage(file);
+    // The last good lineage stays in the store untouched: only an event and a counter.
+    if (!result.ok) return this.refused(file, base, 'lineage.invalid', result.error);
+    const doc = result.value;
+    return {
+      ...base,
+      row: this.row(file.relPath, 'lineage', file.size, file.mtimeMs, 'ok'),
+      errors: [],
+      apply: () => {
+        const stored = this.ctx.kv.get<{ doc: LineageDoc }>(LINEAGE_KV_KEY);
+        // A workload that rewrites an identical index should not flood the feed.
+        if (stored && JSON.stringify(stored.doc) === JSON.stringify(doc)) return { events: [], appendedElsewhere: 0 };
+        const ts = new Date().toISOString();
+        const moves = this.ctx.lineage.apply(doc, ts);
+        const traceId = EventLog.newTraceId();
+        const events: EventInput[] = [
+          {
+            source: 'watcher',
+            kind: 'lineage.updated',
+            severity: 'info',
+            subject: doc.model,
+            trace_id: traceId,
+            data: {
+              file_path: file.relPath,
+              model: doc.model,
+              generations: doc.generations.length,
+              active: pointerOf(doc, 'active'),
+              canary: pointerOf(doc, 'canary'),
+              pointer_moves: moves.length,
+            },
+          },
+        ];
+        for (const m of moves) {
+          events.push({
+            source: 'watcher',
+            kind: 'lineage.pointer_moved',
+            // Losing a pointer (no active or no canary generation any more) is worth a look.
+            severity: m.generation === null ? 'warning' : 'info',
+            subject: doc.model,
+            trace_id: traceId,
+            data: {
+              model: m.model,
+              pointer: m.pointer,
+              generation: m.generation,
+              previous: m.previous,
+              file_path: file.relPath,
+            },
+          });
+        }
+        return { events, appendedElsewhere: 0 };
+      },
+    };
+  }
+
+  private telemetry(
+    file: FileContent,
+    base: Pick<IngestOutcome, 'relPath' | 'classifier' | 'origin' | 'recovered' | 'mtimeMs'>
+  ): IngestOutcome {
+    const result = classifyTelemetry(file);
+    if (!result.ok) return this.refused(file, base, 'telemetry.invalid', result.error);
+    const snapshot = result.value;
+    return {
+      ...base,
+      row: this.row(file.relPath, 'telemetry', file.size, file.mtimeMs, 'ok'),
+      errors: [],
+      apply: () => {
+        // The telemetry service stores, exports and appends its own `telemetry.received` event.
+        this.ctx.telemetry.ingest(snapshot, 'watcher', file.relPath);
+        return { events: [], appendedElsewhere: 1 };
+      },
+    };
+  }
+
+  private async calibration(
+    file: FileContent,
+    base: Pick<IngestOutcome, 'relPath' | 'classifier' | 'origin' | 'recovered' | 'mtimeMs'>
+  ): Promise<IngestOutcome> {
+    const p = parseCalibrationPath(file.relPath)!;
+    if (p.role === 'meta') {
+      const result = classifyCalibrationMeta(file);
+      // The images keep their last good metadata.
+      if (!result.ok) return this.refused(file, base, 'artifact.invalid', result.error);
+      const meta = result.value;
+      return {
+        ...base,
+        row: this.row(file.relPath, 'calibration', file.size, file.mtimeMs, 'ok'),
+        errors: [],
+        apply: () => ({ events: this.applyMeta(file.relPath, meta), appendedElsewhere: 0 }),
+      };
+    }
+    const meta = await this.readMeta(metaPathForImage(file.relPath));
+    const result = classifyCalibrationImage(file, meta);
+    // A file that lies about its type is never served, even if an earlier version was good.
+    if (!result.ok)
+      return this.refused(file, base, 'artifact.invalid', result.error, () =>
+        this.ctx.artifacts.removeByPath(file.relPath)
+      );
+    const img = result.value;
+    return {
+      ...base,
+      row: this.row(file.relPath, 'calibration', file.size, file.mtimeMs, 'ok'),
+      errors: [],
+      apply: () => {
+        const existing = this.ctx.artifacts.getByPath(file.relPath);
+        const now = new Date().toISOString();
+        const createdAt =
+          typeof img.meta['created_at'] === 'string' ? img.meta['created_at'] : new Date(img.mtime_ms).toISOString();
+        this.ctx.artifacts.upsert({
+          ...img,
+          kind: ARTIFACT_KIND,
+          rel_path: file.relPath,
+          created_at: existing?.created_at ?? createdAt,
+          updated_at: now,
+        });
+        const changed =
+          !existing || existing.etag !== img.etag || JSON.stringify(existing.meta) !== JSON.stringify(img.meta);
+        if (!changed) return { events: [], appendedElsewhere: 0 };
+        return {
+          events: [
+            {
+              source: 'watcher',
+              kind: existing ? 'artifact.updated' : 'artifact.added',
+              severity: 'info',
+              subject: file.relPath,
+              data: {
+                id: img.id,
+                file_path: file.relPath,
+                generation: img.generation,
+                name: img.name,
+                content_type: img.content_type,
+                size: img.size,
+                etag: img.etag,
+                meta: img.meta,
+              },
+            },
+          ],
+          appendedElsewhere: 0,
+        };
+      },
+    };
+  }
+
+  /** Metadata is optional: a missing, oversized or invalid `<name>.json` leaves the image without it. */
+  private async readMeta(metaRel: string): Promise<CalibrationMeta | null> {
+    try {
+      const read = await readBounded(path.join(this.root, metaRel), this.ctx.config.watch.max_file_bytes);
+      if (read.kind !== 'ok') return null;
+      const r = classifyCalibrationMeta({
+        relPath: metaRel,
+        bytes: read.bytes,
+        size: read.size,
+        mtimeMs: read.mtimeMs,
+      });
+      return r.ok ? r.value : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private applyMeta(metaRel: string, meta: Record<string, unknown>): EventInput[] {
+    const events: EventInput[] = [];
+    const now = new Date().toISOString();
+    for (const imageRel of imagePathsForMeta(metaRel)) {
+      const a = this.ctx.artifacts.getByPath(imageRel);
+      if (!a || JSON.stringify(a.meta) === JSON.stringify(meta)) continue;
+      this.ctx.artifacts.setMeta(a.id, meta, now);
+      events.push({
+        source: 'watcher',
+        kind: 'artifact.updated',
+        severity: 'info',
+        subject: imageRel,
+        data: { id: a.id, file_path: imageRel, meta_path: metaRel, generation: a.generation, name: a.name, meta },
+      });
+    }
+    return events;
+  }
+
+  private removal(prev: WatchedFile, origin: IngestOrigin): IngestOutcome {
+    const { rel_path: relPath, classifier } = prev;
+    return {
+      relPath,
+      classifier,
+      origin,
+      recovered: origin === 'reconcile',
+      mtimeMs: null,
+      row: null,
+      errors: [],
+      apply: () => {
+        if (classifier === 'calibration') {
+          const p = parseCalibrationPath(relPath);
+          if (p?.role === 'image') {
+            const existed = this.ctx.artifacts.removeByPath(relPath);
+            if (!existed) return { events: [], appendedElsewhere: 0 };
+            return {
+              events: [
+                {
+                  source: 'watcher',
+                  kind: 'artifact.removed',
+                  severity: 'info',
+                  subject: relPath,
+                  data: { id: artifactIdOf(relPath), file_path: relPath, generation: p.generation, name: p.name },
+                },
+              ],
+              appendedElsewhere: 0,
+            };
+          }
+          if (p?.role === 'meta') return { events: this.applyMeta(relPath, {}), appendedElsewhere: 0 };
+        }
+        return {
+          events: [
+            {
+              source: 'watcher',
+              kind: 'file.removed',
+              // Telemetry snapshots are rotated constantly; their removal is routine.
+              severity: classifier === 'telemetry' ? 'debug' : 'info',
+              subject: relPath,
+              data: { file_path: relPath, classifier },
+            },
+          ],
+          appendedElsewhere: 0,
+        };
+      },
+    };
+  }
+
+  private tooLarge(
+    classifier: ClassifierName,
+    relPath: string,
+    origin: IngestOrigin,
+    size: number,
+    mtimeMs: number,
+    prev: WatchedFile | undefined
+  ): IngestOutcome | null {
+    if (prev?.status === 'skipped:too_large' && prev.size === size && prev.mtime_ms === mtimeMs) return null;
+    const limit = this.ctx.config.watch.max_file_bytes;
+    return {
+      relPath,
+      classifier,
+      origin,
+      recovered: origin === 'reconcile',
+      mtimeMs,
+      row: this.row(relPath, classifier, size, mtimeMs, 'skipped:too_large'),
+      errors: ['too_large'],
+      apply: () => ({
+        events: [
+          {
+            source: 'watcher',
+            kind: 'file.skipped',
+            severity: 'warning',
+            subject: relPath,
+            data: { file_path: relPath, classifier, reason: 'too_large', size, limit },
+          },
+        ],
+        appendedElsewhere: 0,
+      }),
+    };
+  }
+
+  /**
+   * Reading failed. The event and the counter fire when the file enters this state, not on every
+   * retry, so an unreadable file is one alert rather than one per reconciliation.
+   */
+  private failure(
+    classifier: ClassifierName,
+    relPath: string,
+    prev: WatchedFile | undefined,
+    origin: IngestOrigin,
+    code: string,
+    message: string,
+    st: { size: number; mtimeMs: number } | null
+  ): IngestOutcome {
+    const { reason, retryable } = reasonForCode(code);
+    const status: WatchedStatus = retryable ? `error:${reason}` : `invalid:${reason}`;
+    const repeated = prev?.status === status;
+    return {
+      relPath,
+      classifier,
+      origin,
+      recovered: false,
+      mtimeMs: null,
+      row: this.row(relPath, classifier, st?.size ?? 0, st?.mtimeMs ?? 0, status),
+      errors: repeated ? [] : [reason],
+      apply: () => ({
+        events: repeated
+          ? []
+          : [
+              {
+                source: 'watcher',
+                kind: 'file.error',
+                severity: 'warning',
+                subject: relPath,
+                data: { file_path: relPath, classifier, reason, code, message, retry: retryable },
+              },
+            ],
+        appendedElsewhere: 0,
+      }),
+    };
+  }
+}

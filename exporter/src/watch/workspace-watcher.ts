@@ -1,0 +1,459 @@
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { type FSWatcher, watch } from 'chokidar';
+import type { Part, SidecarContext } from '../context';
+import type { EventInput } from '../events/event';
+import { BoundedQueue } from './bounded-queue';
+import { ActivityRules } from './classifiers/activity-classifier';
+import { CLASSIFIER_FOLDERS, classifierFor } from './classifier-router';
+import { FileIngestor, type IngestOrigin, type IngestOutcome } from './file-ingestor';
+import { GlobSet } from './glob-matcher';
+import { scanTree } from './reconcile-scan';
+import { type WatcherMetrics, createWatcherMetrics } from './watcher-metrics';
+import { WatchedFilesRepository, isRetryable } from './watched-files-repository';
+
+export interface WorkspaceWatcherOptions {
+  /** Files read at once; bounds open descriptors during a burst. */
+  readConcurrency?: number;
+  /** How often the root's presence (and identity) is checked, so a deleted and re-created root is re-armed. */
+  rootProbeMs?: number;
+  /** Outcomes committed per transaction at most. */
+  maxBatch?: number;
+}
+
+export interface ReconcileResult {
+  scanned: number;
+  recovered: number;
+}
+
+interface LastReconcile {
+  at: string;
+  duration_ms: number;
+  scanned: number;
+  recovered: number;
+  root_present: boolean;
+}
+
+const DEFAULTS: Required<WorkspaceWatcherOptions> = { readConcurrency: 16, rootProbeMs: 1000, maxBatch: 1000 };
+
+/**
+ * chokidar drops a second `change` for a path within 50 ms of the first (its own throttle), so a
+ * file rewritten quickly can look settled on its first version. After a watch-triggered read the
+ * path is stat'ed once more after this delay; an unchanged file costs one stat.
+ */
+const RECHECK_MS = 75;
+
+/**
+ * Watches the workspace root with chokidar and feeds four classifiers (activity, lineage,
+ * calibration, telemetry). Events are debounced per path, read through a bounded queue and
+ * committed in batches. A reconciliation scan (at start and every `watch.reconcile_interval_ms`)
+ * compares the tree with `watched_files`, so whatever the kernel's event queue dropped is still
+ * ingested. A root that disappears is reported (readiness, gauge, event) and re-armed when it
+ * comes back.
+ */
+export class WorkspaceWatcher implements Part {
+  readonly name = 'watcher';
+  private readonly opts: Required<WorkspaceWatcherOptions>;
+  private readonly root: string;
+  private readonly ignore: GlobSet;
+  private readonly watched: WatchedFilesRepository;
+  private readonly ingestor: FileIngestor;
+  private readonly metrics: WatcherMetrics;
+  private readonly queue: BoundedQueue;
+
+  private fsw: FSWatcher | null = null;
+  private fswClosed: (() => void) | null = null;
+  private present = false;
+  private rootId: string | null = null;
+  private stopped = true;
+  private starting = false;
+  private initialReconciled = false;
+
+  /**
+   * Debounce: path → due time. Every entry of a Map waits the same delay, and an entry is
+   * re-inserted on each event, so each Map stays ordered by due time and a sweep stops at the
+   * first entry not yet due.
+   */
+  private readonly pending = new Map<string, number>();
+  private readonly rechecks = new Map<string, number>();
+  private sweepTimer: NodeJS.Timeout | null = null;
+  /** Paths being read or waiting for commit; a new event for one is replayed after it finishes. */
+  private readonly busy = new Map<string, ((recovered: boolean) => void)[]>();
+  private readonly again = new Set<string>();
+  /** Paths read because of a watch event → whether that read was itself a re-check. */
+  private readonly recheckAfter = new Map<string, boolean>();
+  private batch: IngestOutcome[] = [];
+  private flushScheduled = false;
+
+  private probeTimer: NodeJS.Timeout | null = null;
+  private reconcileTimer: NodeJS.Timeout | null = null;
+  private probing: Promise<boolean> | null = null;
+  private reconciling: Promise<ReconcileResult> | null = null;
+  private lastReconcile: LastReconcile | null = null;
+
+  constructor(
+    private readonly ctx: SidecarContext,
+    options: WorkspaceWatcherOptions = {}
+  ) {
+    this.opts = { ...DEFAULTS, ...options };
+    this.root = path.resolve(ctx.config.watch.root);
+    this.ignore = new GlobSet(ctx.config.watch.ignore);
+    this.watched = new WatchedFilesRepository(ctx.db);
+    this.ingestor = new FileIngestor(ctx, this.watched, new ActivityRules(ctx.config.watch.activity_rules));
+    this.metrics = createWatcherMetrics(ctx.metrics, {
+      filesByClassifier: () => (this.ctx.db.open ? this.watched.countByClassifier() : {}),
+      rootPresent: () => this.present,
+    });
+    this.queue = new BoundedQueue(this.opts.readConcurrency, (err) =>
+      this.ctx.log.error({ err }, 'watcher task failed')
+    );
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    this.ctx.status.readiness('watcher', () => {
+      if (!this.present) return { ok: false, detail: `watch root ${this.root} is missing` };
+      if (!this.initialReconciled) return { ok: false, detail: 'initial reconciliation scan running' };
+      return { ok: true };
+    });
+    this.ctx.status.section('watcher', () => this.statusSection());
+    this.starting = true;
+    const present = await this.probeRoot();
+    this.starting = false;
+    if (!present) this.ctx.log.warn({ root: this.root }, 'watch root is missing; waiting for it to appear');
+    this.probeTimer = setInterval(() => void this.probeRoot(), this.opts.rootProbeMs);
+    this.probeTimer.unref();
+    this.reconcileTimer = setInterval(() => void this.reconcileNow(), this.ctx.config.watch.reconcile_interval_ms);
+    this.reconcileTimer.unref();
+    void this.reconcileNow().then(() => {
+      this.initialReconciled = true;
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of [this.probeTimer, this.reconcileTimer, this.sweepTimer]) if (t) clearTimeout(t);
+    this.probeTimer = this.reconcileTimer = this.sweepTimer = null;
+    // Debounced paths not yet read are dropped: the next start's reconciliation finds them.
+    this.pending.clear();
+    this.rechecks.clear();
+    await this.disarm();
+    await this.probing;
+    await this.reconciling;
+    await this.queue.onIdle();
+    this.flush();
+  }
+
+  /** Runs a reconciliation scan now (or joins the one running) and resolves when its files are committed. */
+  reconcileNow(): Promise<ReconcileResult> {
+    this.reconciling ??= this.reconcile().finally(() => {
+      this.reconciling = null;
+    });
+    return this.reconciling;
+  }
+
+  private statusSection(): Record<string, unknown> {
+    const byClassifier = this.ctx.db.open ? this.watched.countByClassifier() : {};
+    return {
+      root: this.root,
+      present: this.present,
+      files_tracked: Object.values(byClassifier).reduce((a, b) => a + b, 0),
+      files_by_classifier: byClassifier,
+      in_progress: this.pending.size + this.busy.size,
+      last_reconcile: this.lastReconcile,
+    };
+  }
+
+  // ---- root presence -------------------------------------------------------------------------
+
+  private probeRoot(): Promise<boolean> {
+    this.probing ??= this.doProbeRoot()
+      .catch((err: unknown) => {
+        this.ctx.log.error({ err }, 'watch root probe failed');
+        return this.present;
+      })
+      .finally(() => {
+        this.probing = null;
+      });
+    return this.probing;
+  }
+
+  private async doProbeRoot(): Promise<boolean> {
+    const st = await fsp.stat(this.root).catch(() => null);
+    if (this.stopped) return false;
+    if (!st?.isDirectory()) {
+      if (this.present) {
+        this.present = false;
+        this.ctx.log.warn({ root: this.root }, 'watch root disappeared');
+        await this.disarm();
+        this.emit({ kind: 'watcher.root_missing', severity: 'warning', subject: this.root, data: { root: this.root } });
+      }
+      return false;
+    }
+    // A root deleted and re-created between two probes is a different folder: re-arm on it too.
+    const id = `${st.dev}:${st.ino}`;
+    if (this.present && this.fsw && id === this.rootId) return true;
+    const wasKnown = this.rootId !== null;
+    await this.disarm();
+    this.rootId = id;
+    await this.arm();
+    if (this.stopped) return false;
+    this.present = true;
+    if (wasKnown) {
+      this.ctx.log.info({ root: this.root }, 'watch root is back; re-armed');
+      this.emit({ kind: 'watcher.root_restored', severity: 'info', subject: this.root, data: { root: this.root } });
+    }
+    // What appeared while nothing watched is only found by a scan (start() runs its own).
+    if (!this.starting) void this.reconcileNow();
+    return true;
+  }
+
+  private async arm(): Promise<void> {
+    const fsw = watch(this.root, {
+      // The reconciliation scan at start covers what is already there, with the store to compare.
+      ignoreInitial: true,
+      // Never descend symlinked folders: a link loop cannot trap the watcher.
+      followSymlinks: false,
+      ignorePermissionErrors: true,
+      persistent: true,
+      ignored: (p: string) => this.isIgnoredAbs(p),
+    });
+    this.fsw = fsw;
+    const onPath = (p: string): void => this.onFsEvent(p);
+    fsw.on('add', onPath).on('change', onPath).on('unlink', onPath);
+    fsw.on('unlinkDir', (p: string) => this.onDirRemoved(p));
+    fsw.on('error', (err: unknown) => this.ctx.log.warn({ err, root: this.root }, 'file watcher error'));
+    await new Promise<void>((resolve) => {
+      this.fswClosed = resolve;
+      fsw.once('ready', () => resolve());
+    });
+    this.fswClosed = null;
+  }
+
+  private async disarm(): Promise<void> {
+    const fsw = this.fsw;
+    this.fsw = null;
+    this.fswClosed?.();
+    this.fswClosed = null;
+    if (fsw) await fsw.close().catch((err: unknown) => this.ctx.log.warn({ err }, 'closing the file watcher failed'));
+  }
+
+  private toRel(abs: string): string | null {
+    const rel = path.relative(this.root, abs);
+    if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) return null;
+    return path.sep === '/' ? rel : rel.split(path.sep).join('/');
+  }
+
+  private isIgnoredAbs(abs: string): boolean {
+    const rel = this.toRel(abs);
+    if (rel === null) return false;
+    const top = rel.split('/', 1)[0]!;
+    if (!(CLASSIFIER_FOLDERS as readonly string[]).includes(top)) return true;
+    return this.ignore.matchesPathOrAncestor(rel);
+  }
+
+  // ---- the watch path: debounce → bounded reads → batched commits ------------------------------
+
+  private onFsEvent(abs: string): void {
+    const rel = this.toRel(abs);
+    if (rel === null || !classifierFor(rel) || this.ignore.matchesPathOrAncestor(rel)) return;
+    this.schedule(rel);
+  }
+
+  private onDirRemoved(abs: string): void {
+    if (path.resolve(abs) === this.root) {
+      void this.probeRoot();
+      return;
+    }
+    // chokidar reports the files it knew inside; anything it did not know the store still does.
+    const rel = this.toRel(abs);
+    if (rel === null) return;
+    for (const known of this.watched.all().keys()) if (known.startsWith(`${rel}/`)) this.schedule(known);
+  }
+
+  private schedule(rel: string, recheck = false): void {
+    if (this.stopped) return;
+    if (this.busy.has(rel)) {
+      this.again.add(rel);
+      return;
+    }
+    const now = Date.now();
+    if (recheck) {
+      // A real event replaces a pending re-check, never the other way round.
+      if (this.pending.has(rel) || this.rechecks.has(rel)) return;
+      this.rechecks.set(rel, now + RECHECK_MS);
+    } else {
+      this.rechecks.delete(rel);
+      this.pending.delete(rel);
+      this.pending.set(rel, now + this.ctx.config.watch.debounce_ms);
+    }
+    if (!this.sweepTimer)
+      this.sweepTimer = setTimeout(() => this.sweep(), recheck ? RECHECK_MS : this.ctx.config.watch.debounce_ms);
+  }
+
+  private sweep(): void {
+    this.sweepTimer = null;
+    if (this.stopped) return;
+    const now = Date.now();
+    let next = Infinity;
+    for (const [map, isRecheck] of [
+      [this.pending, false],
+      [this.rechecks, true],
+    ] as const) {
+      for (const [rel, due] of map) {
+        if (due > now) {
+          next = Math.min(next, due);
+          break;
+        }
+        map.delete(rel);
+        // Taken over by a reconciliation read meanwhile: replay an event after it, drop a re-check.
+        if (this.busy.has(rel)) {
+          if (!isRecheck) this.again.add(rel);
+          continue;
+        }
+        void this.startJob(rel, 'watch', isRecheck);
+      }
+    }
+    if (next !== Infinity) this.sweepTimer = setTimeout(() => this.sweep(), Math.max(1, next - now));
+  }
+
+  /** Reads one path through the queue; resolves once its outcome is committed (true when recovered). */
+  private startJob(rel: string, origin: IngestOrigin, isRecheck = false): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      this.busy.set(rel, [resolve]);
+      // A watch-triggered read that found something gets one re-check (see RECHECK_MS).
+      if (origin === 'watch') this.recheckAfter.set(rel, isRecheck);
+      this.queue.push(async () => {
+        let outcome: IngestOutcome | null = null;
+        try {
+          if (!this.stopped || origin === 'reconcile') outcome = await this.ingestor.prepare(rel, origin);
+        } catch (err) {
+          this.ctx.log.error({ err, file: rel }, 'ingesting a workspace file failed');
+        }
+        if (!outcome) {
+          this.finish(rel, false, false);
+          return;
+        }
+        this.batch.push(outcome);
+        if (this.batch.length >= this.opts.maxBatch) this.flush();
+        else if (!this.flushScheduled) {
+          this.flushScheduled = true;
+          setImmediate(() => this.flush());
+        }
+      });
+    });
+  }
+
+  private finish(rel: string, recovered: boolean, changed: boolean): void {
+    const waiters = this.busy.get(rel) ?? [];
+    this.busy.delete(rel);
+    const wasRecheck = this.recheckAfter.get(rel);
+    this.recheckAfter.delete(rel);
+    for (const w of waiters) w(recovered);
+    if (this.again.delete(rel)) this.schedule(rel);
+    // Re-check after a first watch read, and keep re-checking while re-checks keep finding changes.
+    else if (wasRecheck !== undefined && (!wasRecheck || changed)) this.schedule(rel, true);
+  }
+
+  /** Commits a batch: store side effects, then all events in one appendMany, then watched_files. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.batch;
+    this.batch = [];
+    if (!batch.length) return;
+    if (!this.ctx.db.open) {
+      for (const o of batch) this.finish(o.relPath, false, false);
+      return;
+    }
+    const events: EventInput[] = [];
+    const eventCounts = new Map<string, number>();
+    const committed: IngestOutcome[] = [];
+    for (const o of batch) {
+      try {
+        const r = o.apply();
+        events.push(...r.events);
+        const n = r.events.length + r.appendedElsewhere;
+        if (n) eventCounts.set(o.classifier, (eventCounts.get(o.classifier) ?? 0) + n);
+        committed.push(o);
+      } catch (err) {
+        // The row is not updated, so the next change or reconciliation retries this file.
+        this.ctx.log.error({ err, file: o.relPath }, 'applying a workspace file to the store failed');
+        this.metrics.errors.inc({ classifier: o.classifier, reason: 'io' });
+      }
+    }
+    try {
+      this.ctx.events.appendMany(events);
+    } catch (err) {
+      this.ctx.log.error({ err }, 'committing watcher events failed');
+      for (const o of batch) this.finish(o.relPath, false, false);
+      return;
+    }
+    this.watched.applyBatch(
+      committed.flatMap((o) => (o.row ? [o.row] : [])),
+      committed.flatMap((o) => (o.row ? [] : [o.relPath]))
+    );
+    const now = Date.now();
+    for (const [classifier, n] of eventCounts) this.metrics.events.inc({ classifier }, n);
+    for (const o of committed) {
+      for (const reason of o.errors) this.metrics.errors.inc({ classifier: o.classifier, reason });
+      if (o.recovered) this.metrics.recovered.inc({ classifier: o.classifier });
+      if (o.mtimeMs !== null)
+        this.metrics.lag.observe({ classifier: o.classifier }, Math.max(0, (now - o.mtimeMs) / 1000));
+    }
+    const committedSet = new Set(committed);
+    for (const o of batch) this.finish(o.relPath, committedSet.has(o) && o.recovered, true);
+  }
+
+  private emit(e: Omit<EventInput, 'source'>): void {
+    if (!this.ctx.db.open) return;
+    try {
+      this.ctx.events.append({ source: 'watcher', ...e });
+    } catch (err) {
+      this.ctx.log.error({ err }, 'appending a watcher event failed');
+    }
+  }
+
+  // ---- reconciliation ------------------------------------------------------------------------
+
+  private async reconcile(): Promise<ReconcileResult> {
+    const started = Date.now();
+    const finishRun = (r: ReconcileResult, rootPresent: boolean): ReconcileResult => {
+      this.lastReconcile = {
+        at: new Date().toISOString(),
+        duration_ms: Date.now() - started,
+        scanned: r.scanned,
+        recovered: r.recovered,
+        root_present: rootPresent,
+      };
+      this.metrics.reconcileRuns.inc();
+      return r;
+    };
+    if (this.stopped) return { scanned: 0, recovered: 0 };
+    // While the root is missing nothing is removed: a vanished workspace is an outage, not an empty one.
+    if (!(await this.probeRoot())) return finishRun({ scanned: 0, recovered: 0 }, false);
+    const scan = await scanTree(
+      this.root,
+      CLASSIFIER_FOLDERS,
+      (rel) => this.ignore.matchesPathOrAncestor(rel),
+      () => this.stopped
+    );
+    if (this.stopped || !this.present) return finishRun({ scanned: scan.files.size, recovered: 0 }, this.present);
+    const known = this.watched.all();
+    const jobs: Promise<boolean>[] = [];
+    const inFlight = (rel: string): boolean => this.pending.has(rel) || this.busy.has(rel);
+    for (const [rel, st] of scan.files) {
+      if (!classifierFor(rel) || inFlight(rel)) continue;
+      const row = known.get(rel);
+      if (row && row.size === st.size && row.mtime_ms === st.mtimeMs && !isRetryable(row.status)) continue;
+      jobs.push(this.startJob(rel, 'reconcile'));
+    }
+    const unreadable = scan.incompleteDirs.map((d) => `${d}/`);
+    for (const rel of known.keys()) {
+      if (scan.files.has(rel) || inFlight(rel) || unreadable.some((d) => rel.startsWith(d))) continue;
+      if (this.ignore.matchesPathOrAncestor(rel)) continue;
+      jobs.push(this.startJob(rel, 'reconcile'));
+    }
+    const results = await Promise.all(jobs);
+    return finishRun({ scanned: scan.files.size, recovered: results.filter(Boolean).length }, true);
+  }
+}
