@@ -36,9 +36,15 @@ async function loadExamples(): Promise<ExamplesModule> {
     return (await import(spec)) as ExamplesModule;
   } catch {
     const root = path.resolve(__dirname, '..', '..', '..');
-    const examples = fs.existsSync(path.join(root, 'examples')) ? path.join(root, 'examples') : path.resolve(__dirname, '..', '..', 'examples');
+    const examples = fs.existsSync(path.join(root, 'examples'))
+      ? path.join(root, 'examples')
+      : path.resolve(__dirname, '..', '..', 'examples');
     log('building the example workload (examples/dist is missing)');
-    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(examples, 'tsconfig.build.json')], { stdio: 'inherit' });
+    execFileSync(
+      process.execPath,
+      [require.resolve('typescript/bin/tsc'), '-p', path.join(examples, 'tsconfig.build.json')],
+      { stdio: 'inherit' }
+    );
     return (await import(spec)) as ExamplesModule;
   }
 }
@@ -46,7 +52,12 @@ async function loadExamples(): Promise<ExamplesModule> {
 interface Rig {
   sidecar: Sidecar;
   sim: BenchSimulator | null;
-  call(method: string, route: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: unknown }>;
+  call(
+    method: string,
+    route: string,
+    body?: unknown,
+    headers?: Record<string, string>
+  ): Promise<{ status: number; body: unknown }>;
   close(): Promise<void>;
 }
 
@@ -77,7 +88,10 @@ async function startRig(withWorkload: boolean): Promise<Rig> {
       watch: { root: workspace },
     },
   });
-  const sidecar = await startSidecar(config, { bus, logger: createLogger('info', pino.destination({ dest: '/dev/null', sync: false })) });
+  const sidecar = await startSidecar(config, {
+    bus,
+    logger: createLogger('info', pino.destination({ dest: '/dev/null', sync: false })),
+  });
   const start = Date.now();
   while (withWorkload && sidecar.ctx.telemetryRepo.latestValue('state_active') === undefined) {
     if (Date.now() - start > 10_000) throw new Error('the workload telemetry never arrived');
@@ -89,7 +103,11 @@ async function startRig(withWorkload: boolean): Promise<Rig> {
     async call(method, route, body, headers = {}) {
       const res = await fetch(sidecar.url + route, {
         method,
-        headers: { authorization: `Bearer ${ADMIN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        headers: {
+          authorization: `Bearer ${ADMIN}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();
@@ -108,7 +126,12 @@ let keySeq = 0;
 async function planApply(rig: Rig, name: string, reason: string): Promise<string> {
   const plan = await rig.call('POST', `/api/v1/actions/${name}/plan`, {});
   const planId = (plan.body as { plan_id: string }).plan_id;
-  const r = await rig.call('POST', `/api/v1/actions/${name}/apply`, { plan_id: planId, reason }, { 'idempotency-key': `bench-${process.pid}-${++keySeq}` });
+  const r = await rig.call(
+    'POST',
+    `/api/v1/actions/${name}/apply`,
+    { plan_id: planId, reason },
+    { 'idempotency-key': `bench-${process.pid}-${++keySeq}` }
+  );
   if (r.status !== 202) throw new Error(`${name} apply answered ${r.status}: ${JSON.stringify(r.body)}`);
   return (r.body as { id: string }).id;
 }
@@ -138,11 +161,29 @@ async function applyBench(quick: boolean): Promise<BenchRow[]> {
     await rig.sidecar.control.actions.settle();
     const s = summarize(status);
     const a = summarize(apply);
-    log(`status p50 ${s.p50.toFixed(2)} ms p99 ${s.p99.toFixed(2)} ms; plan+apply p50 ${a.p50.toFixed(2)} ms p99 ${a.p99.toFixed(2)} ms`);
+    log(
+      `status p50 ${s.p50.toFixed(2)} ms p99 ${s.p99.toFixed(2)} ms; plan+apply p50 ${a.p50.toFixed(2)} ms p99 ${a.p99.toFixed(2)} ms`
+    );
     const ratio = ratioOf(a.p99, s.p99);
     return [
-      { name: 'control: plan+apply round trip p50', value: a.p50, baseline: s.p50, ratio: ratioOf(a.p50, s.p50), target: 'context', pass: null, unit: 'ms' },
-      { name: 'control: plan+apply round trip p99 vs GET /api/v1/status p99', value: a.p99, baseline: s.p99, ratio, target: 'ratio <= 5', pass: ratio !== null && ratio <= 5, unit: 'ms' },
+      {
+        name: 'control: plan+apply round trip p50',
+        value: a.p50,
+        baseline: s.p50,
+        ratio: ratioOf(a.p50, s.p50),
+        target: 'context',
+        pass: null,
+        unit: 'ms',
+      },
+      {
+        name: 'control: plan+apply round trip p99 vs GET /api/v1/status p99',
+        value: a.p99,
+        baseline: s.p99,
+        ratio,
+        target: 'ratio <= 5',
+        pass: ratio !== null && ratio <= 5,
+        unit: 'ms',
+      },
     ];
   } finally {
     await rig.close();
@@ -168,7 +209,17 @@ async function killBench(quick: boolean): Promise<BenchRow[]> {
         };
         if (check()) return;
         const off = rig.sidecar.ctx.events.onAppend((batch) => {
-          if (batch.some((e) => e.subject === id && e.kind !== 'action.applied' && e.kind !== 'action.applying' && e.kind !== 'action.planned') && check()) off();
+          if (
+            batch.some(
+              (e) =>
+                e.subject === id &&
+                e.kind !== 'action.applied' &&
+                e.kind !== 'action.applying' &&
+                e.kind !== 'action.planned'
+            ) &&
+            check()
+          )
+            off();
         });
       });
     const killed: number[] = [];
@@ -187,8 +238,24 @@ async function killBench(quick: boolean): Promise<BenchRow[]> {
     const k = summarize(killed);
     log(`kill → stopped → verified p50 ${k.p50.toFixed(1)} ms p99 ${k.p99.toFixed(1)} ms over ${rounds}`);
     return [
-      { name: 'control: kill → workload stopped → verified p50', value: k.p50, baseline: null, ratio: null, target: 'context', pass: null, unit: 'ms' },
-      { name: 'control: kill → workload stopped → verified p99', value: k.p99, baseline: null, ratio: null, target: '< 1000 ms', pass: k.p99 < 1000, unit: 'ms' },
+      {
+        name: 'control: kill → workload stopped → verified p50',
+        value: k.p50,
+        baseline: null,
+        ratio: null,
+        target: 'context',
+        pass: null,
+        unit: 'ms',
+      },
+      {
+        name: 'control: kill → workload stopped → verified p99',
+        value: k.p99,
+        baseline: null,
+        ratio: null,
+        target: '< 1000 ms',
+        pass: k.p99 < 1000,
+        unit: 'ms',
+      },
     ];
   } finally {
     await rig.close();
@@ -198,13 +265,35 @@ async function killBench(quick: boolean): Promise<BenchRow[]> {
 // ---- 3. guardian tick with 1,000 rules ------------------------------------------------------------
 
 function thousandRules(): GuardianRule[] {
-  const metrics = ['drift_score', 'policy_confidence', 'pnl_realized', 'pnl_unrealized', 'order_fill_ratio', 'venue_latency_ms', 'state_active'];
+  const metrics = [
+    'drift_score',
+    'policy_confidence',
+    'pnl_realized',
+    'pnl_unrealized',
+    'order_fill_ratio',
+    'venue_latency_ms',
+    'state_active',
+  ];
   const raw: unknown[] = [];
   for (let i = 0; i < 700; i++) {
-    raw.push({ name: `t_${i}`, type: 'threshold', metric: metrics[i % metrics.length], op: '>', value: 1e12 + i, for: `${(i % 10) + 1}m` });
+    raw.push({
+      name: `t_${i}`,
+      type: 'threshold',
+      metric: metrics[i % metrics.length],
+      op: '>',
+      value: 1e12 + i,
+      for: `${(i % 10) + 1}m`,
+    });
   }
   for (let i = 0; i < 250; i++) {
-    raw.push({ name: `e_${i}`, type: 'event_rate', window: `${(i % 5) + 1}m`, kind: i % 2 ? 'telemetry.*' : 'file.changed', op: '>', value: 1e9 });
+    raw.push({
+      name: `e_${i}`,
+      type: 'event_rate',
+      window: `${(i % 5) + 1}m`,
+      kind: i % 2 ? 'telemetry.*' : 'file.changed',
+      op: '>',
+      value: 1e9,
+    });
   }
   for (let i = 0; i < 50; i++) raw.push({ name: `h_${i}`, type: 'heartbeat_staleness', max_age: '5m' });
   return raw.map((r) => guardianRuleSchema.parse(r));
@@ -222,13 +311,23 @@ async function guardianBench(quick: boolean): Promise<BenchRow[]> {
       ctx.telemetry.ingest(
         {
           ts: new Date(t0 + s * 1000).toISOString(),
-          metrics: { drift_score: 0.1, policy_confidence: 0.9, pnl_realized: s, pnl_unrealized: 1, order_fill_ratio: 0.95, venue_latency_ms: 8, state_active: 1 },
+          metrics: {
+            drift_score: 0.1,
+            policy_confidence: 0.9,
+            pnl_realized: s,
+            pnl_unrealized: 1,
+            order_fill_ratio: 0.95,
+            venue_latency_ms: 8,
+            state_active: 1,
+          },
           labels: {},
         },
         'api'
       );
     }
-    ctx.events.appendMany(Array.from({ length: 3000 }, (_, i) => ({ source: 'watcher' as const, kind: 'file.changed', subject: `f${i}` })));
+    ctx.events.appendMany(
+      Array.from({ length: 3000 }, (_, i) => ({ source: 'watcher' as const, kind: 'file.changed', subject: `f${i}` }))
+    );
     const time = (): number => {
       const a = nowMs();
       g.tick();
@@ -243,7 +342,15 @@ async function guardianBench(quick: boolean): Promise<BenchRow[]> {
     const interval = ctx.config.guardian.tick_ms;
     log(`guardian tick: empty ${empty.toFixed(3)} ms, 1000 rules ${full.toFixed(1)} ms (interval ${interval} ms)`);
     return [
-      { name: 'control: guardian tick, 1,000 rules vs empty tick', value: full, baseline: empty, ratio: ratioOf(full, empty), target: 'context', pass: null, unit: 'ms' },
+      {
+        name: 'control: guardian tick, 1,000 rules vs empty tick',
+        value: full,
+        baseline: empty,
+        ratio: ratioOf(full, empty),
+        target: 'context',
+        pass: null,
+        unit: 'ms',
+      },
       {
         name: `control: guardian tick, 1,000 rules, share of the ${interval} ms interval`,
         value: (full / interval) * 100,

@@ -53,6 +53,8 @@ export type ControlHook = (info: {
   route: RouteInfo;
   /** Null when the request was refused before a token was accepted (401). */
   principal: Principal | null;
+  /** Route parameters as matched (express resets req.params once an error leaves the route). */
+  params: Record<string, string>;
   req: Request;
   status: number;
   body: unknown;
@@ -125,9 +127,17 @@ export class ApiRouter {
                 (res.locals as { body?: unknown }).body = b;
                 return json(b);
               };
+              const params = { ...(req.params as Record<string, string>) };
               res.on('finish', () => {
                 const principal = (req as Request & { principal?: Principal }).principal ?? null;
-                hook({ route: info, principal, req, status: res.statusCode, body: (res.locals as { body?: unknown }).body });
+                hook({
+                  route: info,
+                  principal,
+                  req,
+                  params,
+                  status: res.statusCode,
+                  body: (res.locals as { body?: unknown }).body,
+                });
               });
             }
             // Authenticate before the limiter so it can key on the token and 401 comes first.

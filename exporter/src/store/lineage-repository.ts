@@ -126,28 +126,51 @@ export class LineageRepository {
    * promote or roll back). The ledger entry recorded when the lineage file shows the move takes the
    * intent's actor, reason and source; an intent not seen before `expiresAt` is ignored.
    */
-  registerIntent(intent: { pointer: 'active' | 'canary'; generation: string; actor: string; reason: string; source: string; expiresAt: string }): void {
+  registerIntent(intent: {
+    pointer: 'active' | 'canary';
+    generation: string;
+    actor: string;
+    reason: string;
+    source: string;
+    expiresAt: string;
+  }): void {
     this.db
       .prepare(
         'INSERT INTO lineage_pointer_intents (pointer, generation, actor, reason, source, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)'
       )
-      .run(intent.pointer, intent.generation, intent.actor, intent.reason, intent.source, new Date().toISOString(), intent.expiresAt);
+      .run(
+        intent.pointer,
+        intent.generation,
+        intent.actor,
+        intent.reason,
+        intent.source,
+        new Date().toISOString(),
+        intent.expiresAt
+      );
   }
 
-  private consumeIntent(pointer: 'active' | 'canary', generation: string, ts: string): { actor: string; reason: string; source: string } | undefined {
+  private consumeIntent(
+    pointer: 'active' | 'canary',
+    generation: string,
+    ts: string
+  ): { actor: string; reason: string; source: string } | undefined {
     const row = this.db
       .prepare(
         `SELECT seq, actor, reason, source FROM lineage_pointer_intents
          WHERE pointer = ? AND generation = ? AND consumed_at IS NULL AND expires_at > ? ORDER BY seq DESC LIMIT 1`
       )
-      .get(pointer, generation, new Date().toISOString()) as { seq: number; actor: string; reason: string; source: string } | undefined;
+      .get(pointer, generation, new Date().toISOString()) as
+      { seq: number; actor: string; reason: string; source: string } | undefined;
     if (!row) return undefined;
     this.db.prepare('UPDATE lineage_pointer_intents SET consumed_at = ? WHERE seq = ?').run(ts, row.seq);
     return row;
   }
 
   /** Who held `pointer` and when, oldest first; the last tenure has `to` null (still holding). */
-  tenures(model: string, pointer: 'active' | 'canary' = 'active'): { generation: string; from: string; to: string | null; actor: string | null; reason: string | null }[] {
+  tenures(
+    model: string,
+    pointer: 'active' | 'canary' = 'active'
+  ): { generation: string; from: string; to: string | null; actor: string | null; reason: string | null }[] {
     const rows = this.db
       .prepare('SELECT * FROM lineage_pointer_moves WHERE model = ? AND pointer = ? ORDER BY seq')
       .all(model, pointer) as PointerMove[];
@@ -155,7 +178,8 @@ export class LineageRepository {
     for (const m of rows) {
       const last = out[out.length - 1];
       if (last && last.to === null) last.to = m.ts;
-      if (m.generation !== null) out.push({ generation: m.generation, from: m.ts, to: null, actor: m.actor, reason: m.reason });
+      if (m.generation !== null)
+        out.push({ generation: m.generation, from: m.ts, to: null, actor: m.actor, reason: m.reason });
     }
     return out;
   }

@@ -1,0 +1,3 @@
+export { AuditLog, auditActionOf } from './audit-log';
+export type { AuditEntry, AuditQuery } from './audit-log';
+export { auditRoutes } from './audit-router';

@@ -1,0 +1,20 @@
+export { KillSwitch, KILL_SWITCH_KEY } from './kill-switch';
+export type { KillSwitchState } from './kill-switch';
+export { Guardian, NO_AGENTS, describeRule, ruleVersion } from './guardian';
+export type { GuardianDeps, PlaybookHandlers, RuleResult, StalenessProvider, Verdict } from './guardian';
+export { IncidentService, IncidentNotFoundError, IncidentTransitionError } from './incident-service';
+export type { OpenIncidentInput } from './incident-service';
+export { IncidentsRepository, INCIDENT_STATUSES } from './incidents-repository';
+export type { Incident, IncidentSeverity, IncidentStatus } from './incidents-repository';
+export { GuardrailsRepository } from './guardrails-repository';
+export type { Cooldown, Guardrail } from './guardrails-repository';
+export { incidentsRoutes } from './incidents-router';
+export {
+  guardianConfigSchema,
+  guardianRuleSchema,
+  playbookStepSchema,
+  compare,
+  COMPARISON_OPS,
+} from './guardian-config';
+export type { ComparisonOp, GuardianConfig, GuardianRule, PlaybookStep } from './guardian-config';
+export { parseDuration, durationSchema, DurationError } from './duration';

@@ -1,0 +1,11 @@
+export { Scheduler, PAUSE_KEY, policyVersion } from './scheduler';
+export type { PauseState, SchedulerDeps } from './scheduler';
+export { schedulerRoutes } from './scheduler-router';
+export { DecisionsRepository, DECISION_VERDICTS } from './decisions-repository';
+export type { Decision, DecisionVerdict } from './decisions-repository';
+export { LocalLease } from './leader-lease';
+export type { LeaderLease } from './leader-lease';
+export { parseCron, cronMatches, nextCronTime, CronError } from './cron';
+export type { CronSchedule } from './cron';
+export { schedulerConfigSchema, schedulerPolicySchema } from './scheduler-config';
+export type { SchedulerConfig, SchedulerPolicy } from './scheduler-config';
