@@ -13,6 +13,8 @@ import { EventLog } from './events/event-log';
 import { TelemetryService } from './telemetry/telemetry-service';
 import { InProcessBus } from './bus/inprocess-bus';
 import type { Bus } from './bus/bus';
+import { BusPart, NatsBus } from './bus';
+import { AgentService, type AgentStalenessProvider, AgentsPart, agentsRoutes } from './agents';
 import { type Part, type SidecarContext, StatusRegistry } from './context';
 import { VERSION } from './version';
 import { HeartbeatPart } from './events/heartbeat';
@@ -21,11 +23,24 @@ import { WorkspaceWatcher } from './watch/workspace-watcher';
 import { HttpServer } from './api/http-server';
 import { ensureTokens } from './api/auth';
 import { DiagnosticsPart, diagnosticsRoutes } from './diagnostics';
+import { ActionService, actionsRoutes } from './actions';
+import { Guardian, GuardrailsRepository, IncidentService, KillSwitch, incidentsRoutes } from './guardian';
+import { Scheduler, schedulerRoutes } from './scheduler';
+import { AuditLog, auditRoutes } from './audit';
 
 export interface StartOptions {
   logger?: Logger;
   /** A bus supplied by the caller (the demo shares one in-process bus with the example workload). */
   bus?: Bus;
+}
+
+export interface ControlPlane {
+  actions: ActionService;
+  killSwitch: KillSwitch;
+  incidents: IncidentService;
+  guardian: Guardian;
+  scheduler: Scheduler;
+  audit: AuditLog;
 }
 
 export interface Sidecar {
@@ -36,6 +51,10 @@ export interface Sidecar {
   /** Where the generated admin token was written, when one was. */
   adminTokenFile: string | null;
   http: HttpServer;
+  /** Agent registry and task queue; also the heartbeat-staleness provider the guardian reads. */
+  agents: AgentService & AgentStalenessProvider;
+  /** The control plane: actions, kill switch, incidents, guardian, scheduler, audit log. */
+  control: ControlPlane;
   stop(): Promise<void>;
 }
 
@@ -73,7 +92,8 @@ export function buildContext(config: Config, opts: StartOptions = {}): SidecarCo
     telemetry: new TelemetryService(telemetryRepo, metrics, events),
     metrics,
     core,
-    bus: opts.bus ?? new InProcessBus(),
+    // A bus passed in wins; else NATS when nats.url is set (connecting in the background), else in-process.
+    bus: opts.bus ?? (config.nats.url ? new NatsBus(config.nats, log.child({ part: 'nats' }), `lookout-${config.node}`) : new InProcessBus()),
     status: new StatusRegistry(),
   };
   ctx.status.readiness('store', () => {
@@ -92,13 +112,63 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
   const { log } = ctx;
   const tokens = ensureTokens(config, log);
   const diagnostics = new DiagnosticsPart(ctx);
-  const http = new HttpServer(ctx, tokens.tokens, [diagnosticsRoutes(diagnostics.service)]);
+  const bus = new BusPart(ctx);
+  const agents = new AgentsPart(ctx, new AgentService(ctx), bus.rejections);
+  // Control plane: kill switch, incidents, actions, scheduler, guardian (its playbook drives the other three).
+  const killSwitch = new KillSwitch(ctx);
+  const incidents = new IncidentService(ctx);
+  const guardrails = new GuardrailsRepository(ctx.db);
+  let scheduler: Scheduler | null = null;
+  const actions = new ActionService(ctx, {
+    killSwitch,
+    incidents,
+    guardrails,
+    schedulerPaused: () => scheduler?.isPaused() ?? false,
+  });
+  scheduler = new Scheduler(ctx, { actions, killSwitch, incidents });
+  const sched = scheduler;
+  const guardianCaller = { actor: 'guardian', token: 'guardian', role: 'admin' as const };
+  const guardian = new Guardian(ctx, {
+    killSwitch,
+    incidents,
+    guardrails,
+    staleness: agents.service,
+    playbook: {
+      engageKillSwitch: (reason, incidentId) => {
+        if (killSwitch.isEngaged()) return;
+        try {
+          actions.run('kill', guardianCaller, { reason, trigger: 'guardian', params: { incident_id: incidentId } });
+        } catch (err) {
+          // A refused kill action (cooldown, ...) must not leave the switch open: engage it here, then report.
+          killSwitch.engage('guardian', reason, { incident_id: incidentId, kill_action_error: (err as Error).message });
+          throw err;
+        }
+      },
+      pauseScheduler: (reason, incidentId) => void sched.pause('guardian', reason, { incident_id: incidentId }),
+      runAction: (name, params, reason) =>
+        void actions.run(name, guardianCaller, { params, reason, trigger: 'guardian' }),
+    },
+  });
+  const audit = new AuditLog(ctx.db, log);
+  const http = new HttpServer(ctx, tokens.tokens, [
+    diagnosticsRoutes(diagnostics.service),
+    agentsRoutes(agents.service),
+    actionsRoutes(actions),
+    incidentsRoutes(incidents, (id) => diagnostics.service.forIncident(id)),
+    schedulerRoutes(sched),
+    auditRoutes(audit),
+  ]);
+  http.setControlHook(audit.hook());
   const parts: Part[] = [
-    { name: 'bus', start: () => undefined, stop: () => ctx.bus.close() },
+    bus,
     new RetentionPart(ctx),
     new WorkspaceWatcher(ctx),
     new HeartbeatPart(ctx),
     diagnostics,
+    agents,
+    actions,
+    sched,
+    guardian,
     http,
   ];
   const started: Part[] = [];
@@ -135,6 +205,8 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     port: http.port,
     adminTokenFile: tokens.generatedFile,
     http,
+    agents: agents.service,
+    control: { actions, killSwitch, incidents, guardian, scheduler: sched, audit },
     stop: () => (stopping ??= stopAll()),
   };
 }

@@ -22,6 +22,7 @@ const incidentSchema = z.object({
   resolved_at: z.string().nullable(),
   resolved_by: z.string().nullable(),
   resolve_note: z.string().nullable(),
+  diagnostic_id: z.string().nullable().describe('The diagnostic tracking this incident, when its rule opens one'),
 });
 const idParam = z.object({ id: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'an incident id (ULID)') });
 const noteBody = z.strictObject({
@@ -30,12 +31,17 @@ const noteBody = z.strictObject({
   reason: z.string().trim().min(3, 'say why in at least 3 characters').max(1000).optional(),
 });
 
-const view = (i: Incident): z.infer<typeof incidentSchema> => {
-  const { seq: _s, ...rest } = i;
-  return rest;
-};
+/** Finds the diagnostic linked to an incident (the diagnostics tracker answers; the guardian does not know it). */
+export type DiagnosticLookup = (incidentId: string) => string | null;
 
-export function incidentsRoutes(incidents: IncidentService): (api: ApiRouter) => void {
+export function incidentsRoutes(
+  incidents: IncidentService,
+  diagnosticFor: DiagnosticLookup = () => null
+): (api: ApiRouter) => void {
+  const view = (i: Incident): z.infer<typeof incidentSchema> => {
+    const { seq: _s, ...rest } = i;
+    return { ...rest, diagnostic_id: diagnosticFor(i.id) };
+  };
   return (api) => {
     const listQuery = z.strictObject({
       cursor: cursorParam.optional(),

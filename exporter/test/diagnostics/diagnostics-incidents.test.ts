@@ -91,6 +91,9 @@ describe('guardian incidents and diagnostics, with the real guardian', () => {
     expect(d.incidents).toEqual([
       expect.objectContaining({ incident_id: incident.id, rule: 'drift_high', resolved_at: null }),
     ]);
+    // The incident API links back to its diagnostic.
+    const linked = await t.call('GET', `/api/v1/incidents/${incident.id}`, { as: 'viewer' });
+    expect((linked.body as { diagnostic_id: string | null }).diagnostic_id).toBe(diag!.id);
 
     const resolved = await t.call('POST', `/api/v1/incidents/${incident.id}/resolve`, {
       as: 'operator',
