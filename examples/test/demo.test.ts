@@ -20,7 +20,7 @@ async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs: number): Promise<
 }
 
 describe('npm start (the demo launcher)', () => {
-  it('runs the sidecar with the example workload, prints where to look, serves the lineage, images and telemetry of the workload, and stops on SIGTERM', async () => {
+  it('runs the sidecar with the example workload, prints where to look, serves the lineage, images and telemetry of the workload, obeys a kill over the in-process bus, and stops on SIGTERM', async () => {
     if (!fs.existsSync(DEMO)) throw new Error(`${DEMO} is missing: run "npm run build" first`);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lookout-demo-'));
     const child = spawn(process.execPath, [DEMO], {
@@ -57,6 +57,16 @@ describe('npm start (the demo launcher)', () => {
         return /lookout_workload_state_active\{[^}]*\} 1/.test(await r.text());
       }, 30_000);
       expect(fs.existsSync(path.join(tmp, 'workspace', 'lineage', 'lineage_index.json'))).toBe(true);
+      const kill = await fetch(`${url}/kill`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ reason: 'demo test stops trading' }),
+      });
+      expect(kill.status).toBeLessThan(300);
+      await waitFor(async () => {
+        const r = await fetch(`${url}/metrics`, { headers: auth });
+        return /lookout_workload_state_active\{[^}]*\} 0/.test(await r.text());
+      }, 30_000);
       child.kill('SIGTERM');
       expect(await exit).toBe(0);
     } finally {
