@@ -1,6 +1,8 @@
 #!/usr/bin/env node
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SIMULATOR_OPTIONS, SimulatorOptionsError, createSimulator } from './simulator';
+import { NatsCommandBus } from './nats-command-bus';
 
 const USAGE = `Usage: lookout-simulator [options]
 
@@ -13,6 +15,8 @@ Options:
   --tick-ms N       milliseconds between ticks (default ${DEFAULT_SIMULATOR_OPTIONS.tickMs})
   --model NAME      model name in lineage and telemetry (default ${DEFAULT_SIMULATOR_OPTIONS.model})
   --no-autopilot    never retrain or promote on its own; leave those decisions to the sidecar
+  --nats-url URL    answer commands on lookout.cmd.<node>.* over NATS (default $LOOKOUT_NATS_URL)
+  --node NAME       node name in command subjects (default $LOOKOUT_NODE, else the host name)
   -h, --help        show this help`;
 
 function integer(name: string, value: string | undefined): number | undefined {
@@ -33,6 +37,8 @@ function main(argv: string[]): void {
         'tick-ms': { type: 'string' },
         model: { type: 'string' },
         'no-autopilot': { type: 'boolean', default: false },
+        'nats-url': { type: 'string' },
+        node: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -61,14 +67,30 @@ function main(argv: string[]): void {
     process.exit(err instanceof SimulatorOptionsError ? 2 : 1);
   }
 
-  // Bus hookup goes here: once the NATS adapter exists (--nats-url / LOOKOUT_NATS_URL, --node), connect,
-  // call `simulator.attachBus(adapter, node)` and drain the connection in shutdown() after stop().
-
   const sim = simulator;
+  const natsUrl = values['nats-url'] ?? process.env['LOOKOUT_NATS_URL'];
+  const node = values.node ?? process.env['LOOKOUT_NODE'] ?? os.hostname().replace(/[^A-Za-z0-9_-]/g, '-');
+  const nats = natsUrl ? NatsCommandBus.connect({ url: natsUrl, name: `lookout-simulator-${node}` }) : null;
+  nats?.then(
+    (bus) => {
+      sim.attachBus(bus, node);
+      console.log(`lookout-simulator: answering commands on lookout.cmd.${node}.* at ${natsUrl}`);
+    },
+    (err: unknown) => {
+      console.error(`lookout-simulator: ${(err as Error).message}`);
+      sim.stop();
+      process.exit(1);
+    }
+  );
   const shutdown = (signal: NodeJS.Signals): void => {
     sim.stop();
-    console.log(`lookout-simulator: stopped on ${signal}`);
-    process.exit(0);
+    void (nats ?? Promise.resolve(null))
+      .then((bus) => bus?.drain())
+      .catch(() => undefined)
+      .finally(() => {
+        console.log(`lookout-simulator: stopped on ${signal}`);
+        process.exit(0);
+      });
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);

@@ -79,7 +79,7 @@ describe('docs match code', () => {
     const files = [...sourceFiles(path.join(ROOT, 'exporter/src')), ...sourceFiles(path.join(ROOT, 'examples/src'))];
     const used = new Set<string>();
     for (const f of files) {
-      for (const m of fs.readFileSync(f, 'utf8').matchAll(/[`'"]lookout\.([a-z_]+)[.`'"]/g)) used.add(m[1]!);
+      for (const m of fs.readFileSync(f, 'utf8').matchAll(/[`'"]lookout\.([a-z_]+)\./g)) used.add(m[1]!);
     }
     const documented = new Set(tableNames(doc('nats.md'), /^lookout\./).map((s) => s.split('.')[1]!));
     expect([...used].filter((s) => !documented.has(s)).sort()).toEqual([]);

@@ -1,0 +1,514 @@
+import type { Db } from '../store/database';
+
+export const AGENT_STATUSES = ['idle', 'busy', 'offline', 'down'] as const;
+export type AgentStatus = (typeof AGENT_STATUSES)[number];
+export const TASK_STATUSES = ['queued', 'assigned', 'in_progress', 'done', 'failed', 'cancelled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+/** Statuses a task holds while an agent owns it. */
+export const ACTIVE_TASK_STATUSES: readonly TaskStatus[] = ['assigned', 'in_progress'];
+
+export interface Performance {
+  cpu?: number;
+  memory?: number;
+  custom?: Record<string, number>;
+  updated_at?: string;
+}
+
+export interface Agent {
+  name: string;
+  capabilities: string[];
+  priority_score: number;
+  status: AgentStatus;
+  max_tasks: number;
+  heartbeat_window_s: number;
+  last_heartbeat: string;
+  performance: Performance;
+  metadata: Record<string, unknown>;
+  registered_at: string;
+  updated_at: string;
+  /** Tasks the agent holds now (assigned or in progress). */
+  load: number;
+}
+
+export interface Task {
+  id: number;
+  title: string;
+  description: string;
+  priority: number;
+  category: string | null;
+  estimated_duration: number | null;
+  required_capabilities: string[];
+  dependencies: number[];
+  status: TaskStatus;
+  agent: string | null;
+  created_by: string | null;
+  created_at: string;
+  queued_at: string;
+  assigned_at: string | null;
+  started_at: string | null;
+  completed_at: string | null;
+  actual_duration: number | null;
+  result: unknown;
+  requeues: number;
+  updated_at: string;
+}
+
+interface AgentRow {
+  rowid: number;
+  name: string;
+  capabilities: string;
+  priority_score: number;
+  status: AgentStatus;
+  max_tasks: number;
+  heartbeat_window_s: number;
+  last_heartbeat: string;
+  performance: string;
+  metadata: string;
+  registered_at: string;
+  updated_at: string;
+  load: number;
+}
+
+interface TaskRow {
+  id: number;
+  title: string;
+  description: string;
+  priority: number;
+  category: string | null;
+  estimated_duration: number | null;
+  required_capabilities: string;
+  status: TaskStatus;
+  agent: string | null;
+  created_by: string | null;
+  created_at: string;
+  queued_at: string;
+  assigned_at: string | null;
+  started_at: string | null;
+  completed_at: string | null;
+  actual_duration: number | null;
+  result: string | null;
+  requeues: number;
+  updated_at: string;
+  deps: string | null;
+}
+
+const LOAD = `(SELECT COUNT(*) FROM tasks t WHERE t.agent = a.name AND t.status IN ('assigned', 'in_progress'))`;
+const AGENT_SELECT = `SELECT a.rowid AS rowid, a.*, ${LOAD} AS load FROM agents a`;
+const TASK_SELECT = `SELECT t.*, (SELECT group_concat(depends_on) FROM task_dependencies d WHERE d.task_id = t.id) AS deps FROM tasks t`;
+
+function toAgent(r: AgentRow): Agent & { rowid: number } {
+  return {
+    rowid: r.rowid,
+    name: r.name,
+    capabilities: JSON.parse(r.capabilities) as string[],
+    priority_score: r.priority_score,
+    status: r.status,
+    max_tasks: r.max_tasks,
+    heartbeat_window_s: r.heartbeat_window_s,
+    last_heartbeat: r.last_heartbeat,
+    performance: JSON.parse(r.performance) as Performance,
+    metadata: JSON.parse(r.metadata) as Record<string, unknown>,
+    registered_at: r.registered_at,
+    updated_at: r.updated_at,
+    load: r.load,
+  };
+}
+
+function toTask(r: TaskRow): Task {
+  return {
+    id: r.id,
+    title: r.title,
+    description: r.description,
+    priority: r.priority,
+    category: r.category,
+    estimated_duration: r.estimated_duration,
+    required_capabilities: JSON.parse(r.required_capabilities) as string[],
+    dependencies: r.deps
+      ? r.deps
+          .split(',')
+          .map(Number)
+          .sort((a, b) => a - b)
+      : [],
+    status: r.status,
+    agent: r.agent,
+    created_by: r.created_by,
+    created_at: r.created_at,
+    queued_at: r.queued_at,
+    assigned_at: r.assigned_at,
+    started_at: r.started_at,
+    completed_at: r.completed_at,
+    actual_duration: r.actual_duration,
+    result: r.result === null ? null : (JSON.parse(r.result) as unknown),
+    requeues: r.requeues,
+    updated_at: r.updated_at,
+  };
+}
+
+export interface NewAgent {
+  name: string;
+  capabilities: string[];
+  priority_score: number;
+  max_tasks: number;
+  heartbeat_window_s: number;
+  metadata: Record<string, unknown>;
+}
+
+export interface NewTask {
+  title: string;
+  description: string;
+  priority: number;
+  category: string | null;
+  estimated_duration: number | null;
+  required_capabilities: string[];
+  dependencies: number[];
+  created_by: string | null;
+}
+
+export interface AgentQuery {
+  status?: readonly string[] | undefined;
+  capability?: string | undefined;
+  after?: number | undefined;
+  limit: number;
+}
+
+export interface TaskQuery {
+  status?: readonly string[] | undefined;
+  agent?: string | undefined;
+  category?: string | undefined;
+  after?: number | undefined;
+  limit: number;
+}
+
+/** Agents, tasks and dependencies in SQLite. Plain objects out; the service owns transactions. */
+export class AgentsRepository {
+  private readonly getAgentStmt;
+  private readonly getTaskStmt;
+  private readonly readyPageStmt;
+  private readonly assignStmt;
+  private readonly setAgentStatusStmt;
+
+  constructor(private readonly db: Db) {
+    this.getAgentStmt = db.prepare(`${AGENT_SELECT} WHERE a.name = ?`);
+    this.getTaskStmt = db.prepare(`${TASK_SELECT} WHERE t.id = ?`);
+    // Queued tasks whose dependencies are all done, highest priority first, oldest first within it.
+    // Keyset paging on (priority, id) so a round can read past tasks no agent can take.
+    this.readyPageStmt = db.prepare(
+      `SELECT t.id, t.priority, t.required_capabilities, t.queued_at FROM tasks t
+       WHERE t.status = 'queued'
+         AND (t.priority < @p OR (t.priority = @p AND t.id > @id))
+         AND NOT EXISTS (SELECT 1 FROM task_dependencies d JOIN tasks dep ON dep.id = d.depends_on
+                         WHERE d.task_id = t.id AND dep.status != 'done')
+       ORDER BY t.priority DESC, t.id ASC LIMIT @limit`
+    );
+    this.assignStmt = db.prepare(
+      `UPDATE tasks SET status = 'assigned', agent = ?, assigned_at = ?, updated_at = ? WHERE id = ? AND status = 'queued'`
+    );
+    this.setAgentStatusStmt = db.prepare('UPDATE agents SET status = ?, updated_at = ? WHERE name = ?');
+  }
+
+  getAgent(name: string): Agent | undefined {
+    const r = this.getAgentStmt.get(name) as AgentRow | undefined;
+    if (!r) return undefined;
+    const { rowid: _r, ...a } = toAgent(r);
+    return a;
+  }
+
+  insertAgent(a: NewAgent, now: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO agents (name, capabilities, priority_score, status, max_tasks, heartbeat_window_s, last_heartbeat,
+           performance, metadata, registered_at, updated_at)
+         VALUES (?, ?, ?, 'idle', ?, ?, ?, '{}', ?, ?, ?)`
+      )
+      .run(
+        a.name,
+        JSON.stringify(a.capabilities),
+        a.priority_score,
+        a.max_tasks,
+        a.heartbeat_window_s,
+        now,
+        JSON.stringify(a.metadata),
+        now,
+        now
+      );
+  }
+
+  /** Re-registration: new capabilities and settings; a registration counts as a heartbeat. */
+  updateRegistration(a: NewAgent, status: AgentStatus, now: string): void {
+    this.db
+      .prepare(
+        `UPDATE agents SET capabilities = ?, priority_score = ?, max_tasks = ?, heartbeat_window_s = ?, metadata = ?,
+           status = ?, last_heartbeat = ?, updated_at = ? WHERE name = ?`
+      )
+      .run(
+        JSON.stringify(a.capabilities),
+        a.priority_score,
+        a.max_tasks,
+        a.heartbeat_window_s,
+        JSON.stringify(a.metadata),
+        status,
+        now,
+        now,
+        a.name
+      );
+  }
+
+  patchAgent(
+    name: string,
+    p: { capabilities?: string[]; priority_score?: number; max_tasks?: number; heartbeat_window_s?: number },
+    now: string
+  ): void {
+    const sets: string[] = [];
+    const args: unknown[] = [];
+    if (p.capabilities) {
+      sets.push('capabilities = ?');
+      args.push(JSON.stringify(p.capabilities));
+    }
+    for (const k of ['priority_score', 'max_tasks', 'heartbeat_window_s'] as const) {
+      if (p[k] !== undefined) {
+        sets.push(`${k} = ?`);
+        args.push(p[k]);
+      }
+    }
+    if (!sets.length) return;
+    this.db.prepare(`UPDATE agents SET ${sets.join(', ')}, updated_at = ? WHERE name = ?`).run(...args, now, name);
+  }
+
+  setAgentStatus(name: string, status: AgentStatus, now: string): void {
+    this.setAgentStatusStmt.run(status, now, name);
+  }
+
+  heartbeat(name: string, performance: Performance | null, now: string): void {
+    if (performance) {
+      this.db
+        .prepare('UPDATE agents SET last_heartbeat = ?, performance = ?, updated_at = ? WHERE name = ?')
+        .run(now, JSON.stringify(performance), now, name);
+    } else {
+      this.db.prepare('UPDATE agents SET last_heartbeat = ? WHERE name = ?').run(now, name);
+    }
+  }
+
+  deleteAgent(name: string): void {
+    this.db.prepare('DELETE FROM agents WHERE name = ?').run(name);
+  }
+
+  listAgents(q: AgentQuery): (Agent & { rowid: number })[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.status?.length) {
+      where.push(`a.status IN (${q.status.map(() => '?').join(',')})`);
+      args.push(...q.status);
+    }
+    if (q.capability) {
+      where.push('EXISTS (SELECT 1 FROM json_each(a.capabilities) c WHERE c.value = ?)');
+      args.push(q.capability);
+    }
+    if (q.after !== undefined) {
+      where.push('a.rowid > ?');
+      args.push(q.after);
+    }
+    const sql = `${AGENT_SELECT} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY a.rowid ASC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, q.limit) as AgentRow[]).map(toAgent);
+  }
+
+  /** Agents that may receive work: available status and spare capacity. */
+  assignableAgents(): Agent[] {
+    return (this.db.prepare(`${AGENT_SELECT} WHERE a.status IN ('idle', 'busy')`).all() as AgentRow[])
+      .map(toAgent)
+      .filter((a) => a.load < a.max_tasks);
+  }
+
+  /** Agents whose last heartbeat is older than their window (offline and already-down agents excluded). */
+  staleCandidates(nowMs: number): { name: string; age_s: number }[] {
+    const rows = this.db
+      .prepare(`SELECT name, last_heartbeat, heartbeat_window_s FROM agents WHERE status IN ('idle', 'busy')`)
+      .all() as { name: string; last_heartbeat: string; heartbeat_window_s: number }[];
+    const out: { name: string; age_s: number }[] = [];
+    for (const r of rows) {
+      const age = (nowMs - Date.parse(r.last_heartbeat)) / 1000;
+      if (age > r.heartbeat_window_s) out.push({ name: r.name, age_s: age });
+    }
+    return out;
+  }
+
+  heartbeatAges(nowMs: number): { name: string; status: AgentStatus; age_s: number }[] {
+    return (
+      this.db.prepare('SELECT name, status, last_heartbeat FROM agents').all() as {
+        name: string;
+        status: AgentStatus;
+        last_heartbeat: string;
+      }[]
+    ).map((r) => ({
+      name: r.name,
+      status: r.status,
+      age_s: Math.max(0, (nowMs - Date.parse(r.last_heartbeat)) / 1000),
+    }));
+  }
+
+  countAgentsByStatus(): Record<string, number> {
+    const rows = this.db.prepare('SELECT status, COUNT(*) AS n FROM agents GROUP BY status').all() as {
+      status: string;
+      n: number;
+    }[];
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
+  countTasksByStatus(): Record<string, number> {
+    const rows = this.db.prepare('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status').all() as {
+      status: string;
+      n: number;
+    }[];
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
+  getTask(id: number): Task | undefined {
+    const r = this.getTaskStmt.get(id) as TaskRow | undefined;
+    return r ? toTask(r) : undefined;
+  }
+
+  existingTaskIds(ids: readonly number[]): Set<number> {
+    if (!ids.length) return new Set();
+    const rows = this.db
+      .prepare(`SELECT id FROM tasks WHERE id IN (${ids.map(() => '?').join(',')})`)
+      .pluck()
+      .all(...ids) as number[];
+    return new Set(rows);
+  }
+
+  insertTask(t: NewTask, now: string): number {
+    const info = this.db
+      .prepare(
+        `INSERT INTO tasks (title, description, priority, category, estimated_duration, required_capabilities, status,
+           created_by, created_at, queued_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`
+      )
+      .run(
+        t.title,
+        t.description,
+        t.priority,
+        t.category,
+        t.estimated_duration,
+        JSON.stringify(t.required_capabilities),
+        t.created_by,
+        now,
+        now,
+        now
+      );
+    const id = Number(info.lastInsertRowid);
+    const dep = this.db.prepare('INSERT INTO task_dependencies (task_id, depends_on) VALUES (?, ?)');
+    for (const d of new Set(t.dependencies)) dep.run(id, d);
+    return id;
+  }
+
+  listTasks(q: TaskQuery): Task[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.status?.length) {
+      where.push(`t.status IN (${q.status.map(() => '?').join(',')})`);
+      args.push(...q.status);
+    }
+    if (q.agent) {
+      where.push('t.agent = ?');
+      args.push(q.agent);
+    }
+    if (q.category) {
+      where.push('t.category = ?');
+      args.push(q.category);
+    }
+    if (q.after !== undefined) {
+      where.push('t.id > ?');
+      args.push(q.after);
+    }
+    const sql = `${TASK_SELECT} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY t.id ASC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, q.limit) as TaskRow[]).map(toTask);
+  }
+
+  readyPage(
+    afterPriority: number,
+    afterId: number,
+    limit: number
+  ): { id: number; priority: number; required_capabilities: string; queued_at: string }[] {
+    return this.readyPageStmt.all({ p: afterPriority, id: afterId, limit }) as {
+      id: number;
+      priority: number;
+      required_capabilities: string;
+      queued_at: string;
+    }[];
+  }
+
+  /** Guarded: only a queued task is assigned, so a task can never go to two agents. */
+  assign(taskId: number, agent: string, now: string): boolean {
+    return this.assignStmt.run(agent, now, now, taskId).changes === 1;
+  }
+
+  updateTaskStatus(
+    id: number,
+    from: TaskStatus,
+    to: TaskStatus,
+    fields: { started_at?: string; completed_at?: string; actual_duration?: number | null; result?: unknown },
+    now: string
+  ): boolean {
+    const sets = ['status = ?', 'updated_at = ?'];
+    const args: unknown[] = [to, now];
+    if (fields.started_at !== undefined) {
+      sets.push('started_at = ?');
+      args.push(fields.started_at);
+    }
+    if (fields.completed_at !== undefined) {
+      sets.push('completed_at = ?');
+      args.push(fields.completed_at);
+    }
+    if (fields.actual_duration !== undefined) {
+      sets.push('actual_duration = ?');
+      args.push(fields.actual_duration);
+    }
+    if (fields.result !== undefined) {
+      sets.push('result = ?');
+      args.push(JSON.stringify(fields.result));
+    }
+    if (to === 'queued') {
+      sets.push('agent = NULL', 'assigned_at = NULL', 'started_at = NULL', 'queued_at = ?', 'requeues = requeues + 1');
+      args.push(now);
+    }
+    return (
+      this.db.prepare(`UPDATE tasks SET ${sets.join(', ')} WHERE id = ? AND status = ?`).run(...args, id, from)
+        .changes === 1
+    );
+  }
+
+  /** Puts every task an agent holds back in the queue; returns their ids. */
+  requeueAgentTasks(agent: string, now: string): number[] {
+    const ids = this.db
+      .prepare(`SELECT id FROM tasks WHERE agent = ? AND status IN ('assigned', 'in_progress') ORDER BY id`)
+      .pluck()
+      .all(agent) as number[];
+    if (ids.length) {
+      this.db
+        .prepare(
+          `UPDATE tasks SET status = 'queued', agent = NULL, assigned_at = NULL, started_at = NULL, queued_at = ?,
+             requeues = requeues + 1, updated_at = ? WHERE agent = ? AND status IN ('assigned', 'in_progress')`
+        )
+        .run(now, now, agent);
+    }
+    return ids;
+  }
+
+  /** Load of an agent (assigned + in progress). */
+  loadOf(agent: string): number {
+    return this.db
+      .prepare(`SELECT COUNT(*) FROM tasks WHERE agent = ? AND status IN ('assigned', 'in_progress')`)
+      .pluck()
+      .get(agent) as number;
+  }
+
+  /** Ids of this task's dependencies that are not done yet. */
+  unfinishedDependencies(id: number): number[] {
+    return this.db
+      .prepare(
+        `SELECT d.depends_on FROM task_dependencies d JOIN tasks dep ON dep.id = d.depends_on
+         WHERE d.task_id = ? AND dep.status != 'done' ORDER BY d.depends_on`
+      )
+      .pluck()
+      .all(id) as number[];
+  }
+}
