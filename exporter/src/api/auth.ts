@@ -35,15 +35,41 @@ interface StoredToken {
 
 const sha256 = (s: string): Buffer => crypto.createHash('sha256').update(s, 'utf8').digest();
 
-/** Tokens held only as SHA-256 hashes; lookups compare hashes in constant time. */
+/** Secrets recently verified, so a polling client does not cost a hash and a scan per request. */
+const VERIFIED_CACHE_SIZE = 64;
+
+/**
+ * Tokens held as SHA-256 hashes; lookups compare hashes in constant time. The last few secrets that
+ * verified are remembered (bounded, least recently used first out): a miss, and every unknown secret,
+ * still takes the full constant-time path, so timing tells an attacker nothing about secrets they
+ * do not already hold.
+ */
 export class TokenStore {
   private readonly tokens: StoredToken[];
+  private readonly verified = new Map<string, { name: string; role: Role }>();
 
   constructor(tokens: readonly TokenConfig[]) {
     this.tokens = tokens.map((t) => ({ name: t.name, role: t.role, hash: sha256(t.secret) }));
   }
 
   verify(secret: string): { name: string; role: Role } | null {
+    const hit = this.verified.get(secret);
+    if (hit) {
+      // Re-insert: Map order is the LRU order.
+      this.verified.delete(secret);
+      this.verified.set(secret, hit);
+      return { ...hit };
+    }
+    const found = this.verifyConstantTime(secret);
+    if (found) {
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(secret, found);
+      return { ...found };
+    }
+    return null;
+  }
+
+  private verifyConstantTime(secret: string): { name: string; role: Role } | null {
     const h = sha256(secret);
     let found: StoredToken | null = null;
     // Visit every token so the time taken does not reveal which one matched.

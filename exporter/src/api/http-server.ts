@@ -122,7 +122,9 @@ export class HttpServer implements Part {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       this.ctx.core.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
       this.ctx.core.httpSeconds.observe({ method: req.method, route }, seconds);
-      const level = res.statusCode >= 500 ? 'error' : route === '/metrics' || route === '/healthz' ? 'debug' : 'info';
+      // Successful reads are routine (dashboards poll them): debug. Writes, refusals and failures stay visible.
+      const read = req.method === 'GET' || req.method === 'HEAD';
+      const level = res.statusCode >= 500 ? 'error' : read && res.statusCode < 400 ? 'debug' : 'info';
       this.ctx.log[level](
         { req_id: id, method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000) },
         'request'

@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './database';
 import { type LookoutEvent, SEVERITIES, type Severity } from '../events/event';
 
@@ -56,6 +57,10 @@ export class EventsRepository {
   private readonly bySeqIdStmt;
   private readonly lastSeqStmt;
   private readonly countStmt;
+  private readonly rangeStmt;
+  private readonly lastIdStmt;
+  /** Statements of `query` by SQL text: its filters combine into a small set of shapes, each prepared once. */
+  private readonly queryStmts = new Map<string, Statement<unknown[]>>();
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
@@ -64,6 +69,12 @@ export class EventsRepository {
     this.bySeqIdStmt = db.prepare('SELECT seq FROM events WHERE id = ?').pluck();
     this.lastSeqStmt = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM events').pluck();
     this.countStmt = db.prepare('SELECT COUNT(*) FROM events').pluck();
+    // Two scalar subqueries: SQLite answers a lone MIN or MAX of the key from the b-tree's edge, but
+    // MIN and MAX in one SELECT make it scan every row.
+    this.rangeStmt = db.prepare(
+      'SELECT (SELECT seq FROM events ORDER BY seq ASC LIMIT 1) AS lo, (SELECT seq FROM events ORDER BY seq DESC LIMIT 1) AS hi'
+    );
+    this.lastIdStmt = db.prepare('SELECT id FROM events ORDER BY seq DESC LIMIT 1').pluck();
   }
 
   /** Inserts one event; returns its seq. Must run inside the caller's transaction for batches. */
@@ -100,8 +111,13 @@ export class EventsRepository {
    * holes and this is exact without a COUNT(*) scan.
    */
   approximateCount(): number {
-    const r = this.db.prepare('SELECT MIN(seq) AS lo, MAX(seq) AS hi FROM events').get() as { lo: number | null; hi: number | null };
+    const r = this.rangeStmt.get() as { lo: number | null; hi: number | null };
     return r.lo === null || r.hi === null ? 0 : r.hi - r.lo + 1;
+  }
+
+  /** Id of the newest event, or null in an empty store. */
+  lastId(): string | null {
+    return (this.lastIdStmt.get() as string | undefined) ?? null;
   }
 
   get(id: string): StoredEvent | undefined {
@@ -157,7 +173,14 @@ export class EventsRepository {
     }
     const sql = `SELECT * FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq ${order} LIMIT ?`;
     args.push(q.limit);
-    return (this.db.prepare(sql).all(...args) as EventRow[]).map(toEvent);
+    let stmt = this.queryStmts.get(sql);
+    if (!stmt) {
+      // Shapes are bounded by the filters' combinations, except the number of sources and kinds: cap it.
+      if (this.queryStmts.size >= 256) this.queryStmts.clear();
+      stmt = this.db.prepare(sql);
+      this.queryStmts.set(sql, stmt);
+    }
+    return (stmt.all(...args) as EventRow[]).map(toEvent);
   }
 
   /** Retention: delete by age, then keep at most maxEvents. Returns rows deleted. */

@@ -5,6 +5,7 @@ export class KvRepository {
   private readonly getStmt;
   private readonly setStmt;
   private readonly delStmt;
+  private writes = 0;
 
   constructor(db: Db) {
     this.getStmt = db.prepare('SELECT value FROM kv WHERE key = ?').pluck();
@@ -26,9 +27,16 @@ export class KvRepository {
 
   set(key: string, value: unknown): void {
     this.setStmt.run(key, JSON.stringify(value), new Date().toISOString());
+    this.writes++;
   }
 
   delete(key: string): void {
     this.delStmt.run(key);
+    this.writes++;
+  }
+
+  /** Changes with every write through this repository: readers that cache derived state compare it. */
+  get version(): number {
+    return this.writes;
   }
 }

@@ -17,6 +17,7 @@ export interface TelemetrySample {
 export class TelemetryRepository {
   private readonly upsertStmt;
   private readonly sampleStmt;
+  private readonly latestStmt;
 
   constructor(private readonly db: Db) {
     this.upsertStmt = db.prepare(
@@ -24,6 +25,7 @@ export class TelemetryRepository {
        ON CONFLICT(name) DO UPDATE SET value = excluded.value, ts = excluded.ts, labels = excluded.labels, origin = excluded.origin`
     );
     this.sampleStmt = db.prepare('INSERT INTO telemetry_samples (ts, name, value) VALUES (?, ?, ?)');
+    this.latestStmt = db.prepare('SELECT * FROM telemetry_latest ORDER BY name');
   }
 
   record(ts: string, metrics: Record<string, number>, labels: Record<string, string>, origin: string): void {
@@ -37,7 +39,7 @@ export class TelemetryRepository {
   }
 
   latest(): TelemetryValue[] {
-    return (this.db.prepare('SELECT * FROM telemetry_latest ORDER BY name').all() as (Omit<TelemetryValue, 'labels'> & { labels: string })[]).map(
+    return (this.latestStmt.all() as (Omit<TelemetryValue, 'labels'> & { labels: string })[]).map(
       (r) => ({ ...r, labels: JSON.parse(r.labels) as Record<string, string> })
     );
   }

@@ -24,7 +24,7 @@ import {
   type WatchedFile,
   type WatchedFilesRepository,
   type WatchedStatus,
-  isRetryable,
+  isUnchanged,
 } from './watched-files-repository';
 
 export type IngestOrigin = 'watch' | 'reconcile';
@@ -58,9 +58,20 @@ type ReadResult =
   | { kind: 'not_file'; size: number; mtimeMs: number };
 
 /**
- * Opens with O_NONBLOCK so a FIFO dropped into the workspace cannot block a libuv thread forever,
- * checks type and size on the open descriptor, and reads at most `maxBytes`: a file larger than
- * the limit is never read.
+ * Files up to this size are stat'ed and read with synchronous calls on the event loop (tens of
+ * microseconds for a workspace file in the page cache). Asynchronous fs calls queue in libuv's
+ * four-thread pool behind every other fs call in the process (chokidar's folder re-reads stat
+ * every entry of a busy folder), which put seconds between a file's event and its read.
+ * Larger files take the asynchronous path, so one big read never blocks the loop for long.
+ */
+export const SYNC_READ_MAX_BYTES = 256 * 1024;
+
+/**
+ * Opens with O_NONBLOCK so a FIFO dropped into the workspace cannot block (a libuv thread, or the
+ * loop) forever, checks type and size on the open descriptor, and reads at most `maxBytes`: a file
+ * larger than the limit is never read. Reading stops once the stat'ed size is in (plus one byte of
+ * headroom that tells a file that grew past the limit while we read it): a file still growing sends
+ * another change event and is read again.
  */
 export async function readBounded(abs: string, maxBytes: number): Promise<ReadResult> {
   const fh = await fsp.open(abs, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
@@ -68,18 +79,40 @@ export async function readBounded(abs: string, maxBytes: number): Promise<ReadRe
     const st = await fh.stat();
     if (!st.isFile()) return { kind: 'not_file', size: st.size, mtimeMs: st.mtimeMs };
     if (st.size > maxBytes) return { kind: 'too_large', size: st.size, mtimeMs: st.mtimeMs };
-    // One byte of headroom tells a file that grew past the limit while we read it.
     const buf = Buffer.allocUnsafe(st.size + 1);
     let total = 0;
-    while (total < buf.length) {
+    while (total < buf.length && (total < st.size || st.size === 0)) {
       const { bytesRead } = await fh.read(buf, total, buf.length - total, total);
       if (bytesRead === 0) break;
       total += bytesRead;
+      if (st.size === 0) break;
     }
     if (total > maxBytes) return { kind: 'too_large', size: total, mtimeMs: st.mtimeMs };
     return { kind: 'ok', bytes: buf.subarray(0, total), size: st.size, mtimeMs: st.mtimeMs };
   } finally {
     await fh.close();
+  }
+}
+
+/** `readBounded` with synchronous calls, for files known (from a stat just taken) to be small. */
+export function readBoundedSync(abs: string, maxBytes: number): ReadResult {
+  const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return { kind: 'not_file', size: st.size, mtimeMs: st.mtimeMs };
+    if (st.size > maxBytes) return { kind: 'too_large', size: st.size, mtimeMs: st.mtimeMs };
+    const buf = Buffer.allocUnsafe(st.size + 1);
+    let total = 0;
+    while (total < buf.length && (total < st.size || st.size === 0)) {
+      const bytesRead = fs.readSync(fd, buf, total, buf.length - total, total);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (st.size === 0) break;
+    }
+    if (total > maxBytes) return { kind: 'too_large', size: total, mtimeMs: st.mtimeMs };
+    return { kind: 'ok', bytes: buf.subarray(0, total), size: st.size, mtimeMs: st.mtimeMs };
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
@@ -110,22 +143,27 @@ export class FileIngestor {
     const recovered = origin === 'reconcile';
     let st: fs.Stats;
     try {
-      st = await fsp.stat(abs);
+      st = fs.statSync(abs);
     } catch (err) {
       const code = codeOf(err);
       if (code === 'ENOENT' || code === 'ENOTDIR') return prev ? this.removal(prev, origin) : null;
-      const lst = await fsp.lstat(abs).catch(() => null);
+      let lst: fs.Stats | null = null;
+      try {
+        lst = fs.lstatSync(abs, { throwIfNoEntry: false }) ?? null;
+      } catch {
+        // reported with the stat's own error below
+      }
       return this.failure(classifier, relPath, prev, origin, code, (err as Error).message, lst);
     }
     if (st.isDirectory()) return prev ? this.removal(prev, origin) : null;
     // Unchanged since last ingested: the watcher and the scan both saw it, or a no-op event.
-    if (prev && prev.size === st.size && prev.mtime_ms === st.mtimeMs && !isRetryable(prev.status)) return null;
+    if (isUnchanged(prev, st.size, st.mtimeMs)) return null;
     if (!st.isFile()) return this.failure(classifier, relPath, prev, origin, 'ENOTREG', 'not a regular file', st);
     const max = this.ctx.config.watch.max_file_bytes;
     if (st.size > max) return this.tooLarge(classifier, relPath, origin, st.size, st.mtimeMs, prev);
     let read: ReadResult;
     try {
-      read = await readBounded(abs, max);
+      read = st.size <= SYNC_READ_MAX_BYTES ? readBoundedSync(abs, max) : await readBounded(abs, max);
     } catch (err) {
       const code = codeOf(err);
       if (code === 'ENOENT') return prev ? this.removal(prev, origin) : null;

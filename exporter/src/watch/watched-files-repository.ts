@@ -19,14 +19,24 @@ export interface WatchedFile {
 
 export const isRetryable = (status: string): boolean => status.startsWith('error:');
 
-/** The watcher's memory of what it last ingested per file (table `watched_files`, migration 001). */
+/** Whether a file with this size and mtime is already ingested as `row` (nothing to read again). */
+export function isUnchanged(row: WatchedFile | undefined, size: number, mtimeMs: number): boolean {
+  return row !== undefined && row.size === size && row.mtime_ms === mtimeMs && !isRetryable(row.status);
+}
+
+/**
+ * The watcher's memory of what it last ingested per file (table `watched_files`, migration 001).
+ * The watcher is the table's only writer, so the rows are also held in memory (loaded once, written
+ * through after each commit): the per-file "already ingested?" check that both event sources and the
+ * reconciliation scan make costs a Map lookup instead of a SELECT.
+ */
 export class WatchedFilesRepository {
-  private readonly getStmt;
   private readonly upsertStmt;
   private readonly deleteStmt;
+  private readonly rows: Map<string, WatchedFile>;
+  private readonly byClassifier = new Map<string, number>();
 
   constructor(private readonly db: Db) {
-    this.getStmt = db.prepare('SELECT * FROM watched_files WHERE rel_path = ?');
     this.upsertStmt = db.prepare(
       `INSERT INTO watched_files (rel_path, classifier, size, mtime_ms, status, updated_at)
        VALUES (@rel_path, @classifier, @size, @mtime_ms, @status, @updated_at)
@@ -34,15 +44,22 @@ export class WatchedFilesRepository {
          mtime_ms = excluded.mtime_ms, status = excluded.status, updated_at = excluded.updated_at`
     );
     this.deleteStmt = db.prepare('DELETE FROM watched_files WHERE rel_path = ?');
+    const all = db.prepare('SELECT * FROM watched_files').all() as WatchedFile[];
+    this.rows = new Map(all.map((r) => [r.rel_path, r]));
+    for (const r of all) this.count(r.classifier, 1);
+  }
+
+  private count(classifier: string, delta: number): void {
+    this.byClassifier.set(classifier, (this.byClassifier.get(classifier) ?? 0) + delta);
   }
 
   get(relPath: string): WatchedFile | undefined {
-    return this.getStmt.get(relPath) as WatchedFile | undefined;
+    return this.rows.get(relPath);
   }
 
+  /** A snapshot copy: the caller may hold it across commits. */
   all(): Map<string, WatchedFile> {
-    const rows = this.db.prepare('SELECT * FROM watched_files').all() as WatchedFile[];
-    return new Map(rows.map((r) => [r.rel_path, r]));
+    return new Map(this.rows);
   }
 
   /** Applies a batch of upserts (rows) and deletions (paths) in one transaction. */
@@ -52,13 +69,24 @@ export class WatchedFilesRepository {
       for (const r of upserts) this.upsertStmt.run(r);
       for (const p of deletes) this.deleteStmt.run(p);
     })();
+    // Only after the commit: a failed transaction leaves memory as the table is.
+    for (const r of upserts) {
+      const old = this.rows.get(r.rel_path);
+      if (old) this.count(old.classifier, -1);
+      this.rows.set(r.rel_path, { ...r });
+      this.count(r.classifier, 1);
+    }
+    for (const p of deletes) {
+      const old = this.rows.get(p);
+      if (!old) continue;
+      this.rows.delete(p);
+      this.count(old.classifier, -1);
+    }
   }
 
   countByClassifier(): Record<string, number> {
-    const rows = this.db.prepare('SELECT classifier, COUNT(*) AS n FROM watched_files GROUP BY classifier').all() as {
-      classifier: string;
-      n: number;
-    }[];
-    return Object.fromEntries(rows.map((r) => [r.classifier, r.n]));
+    const out: Record<string, number> = {};
+    for (const [c, n] of this.byClassifier) if (n > 0) out[c] = n;
+    return out;
   }
 }

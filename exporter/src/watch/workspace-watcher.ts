@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
@@ -6,11 +7,12 @@ import type { EventInput } from '../events/event';
 import { BoundedQueue } from './bounded-queue';
 import { ActivityRules } from './classifiers/activity-classifier';
 import { CLASSIFIER_FOLDERS, classifierFor } from './classifier-router';
+import { DirectoryWatchers } from './directory-watchers';
 import { FileIngestor, type IngestOrigin, type IngestOutcome } from './file-ingestor';
 import { GlobSet } from './glob-matcher';
 import { scanTree } from './reconcile-scan';
 import { type WatcherMetrics, createWatcherMetrics } from './watcher-metrics';
-import { WatchedFilesRepository, isRetryable } from './watched-files-repository';
+import { WatchedFilesRepository, isUnchanged } from './watched-files-repository';
 
 export interface WorkspaceWatcherOptions {
   /** Files read at once; bounds open descriptors during a burst. */
@@ -38,8 +40,9 @@ const DEFAULTS: Required<WorkspaceWatcherOptions> = { readConcurrency: 16, rootP
 
 /**
  * chokidar drops a second `change` for a path within 50 ms of the first (its own throttle), so a
- * file rewritten quickly can look settled on its first version. After a watch-triggered read the
- * path is stat'ed once more after this delay; an unchanged file costs one stat.
+ * file rewritten quickly can look settled on its first version. After a watch-triggered read of a
+ * path whose folder has no directory watcher (which reports every kernel event), the path is
+ * stat'ed once more after this delay; an unchanged file costs one stat.
  */
 const RECHECK_MS = 75;
 
@@ -60,6 +63,7 @@ export class WorkspaceWatcher implements Part {
   private readonly ingestor: FileIngestor;
   private readonly metrics: WatcherMetrics;
   private readonly queue: BoundedQueue;
+  private readonly dirs: DirectoryWatchers;
 
   private fsw: FSWatcher | null = null;
   private fswClosed: (() => void) | null = null;
@@ -106,6 +110,10 @@ export class WorkspaceWatcher implements Part {
     });
     this.queue = new BoundedQueue(this.opts.readConcurrency, (err) =>
       this.ctx.log.error({ err }, 'watcher task failed')
+    );
+    this.dirs = new DirectoryWatchers(
+      (abs) => this.onFsEvent(abs),
+      (err, dir) => this.ctx.log.warn({ err, dir }, 'directory watcher error')
     );
   }
 
@@ -216,11 +224,15 @@ export class WorkspaceWatcher implements Part {
       followSymlinks: false,
       ignorePermissionErrors: true,
       persistent: true,
-      ignored: (p: string) => this.isIgnoredAbs(p),
+      // chokidar maps the tree (folders only). Files are named by the directory watchers as the kernel
+      // reports them: chokidar itself finds a new file only by re-reading its whole folder (at most
+      // once a second), and one fs.watch per file costs a kernel watch each and duplicates every event.
+      ignored: (p: string, st?: fs.Stats) => this.isIgnoredAbs(p) || (st !== undefined && !st.isDirectory()),
     });
     this.fsw = fsw;
-    const onPath = (p: string): void => this.onFsEvent(p);
+    const onPath = (p: string, st?: fs.Stats): void => this.onFsEvent(p, st);
     fsw.on('add', onPath).on('change', onPath).on('unlink', onPath);
+    fsw.on('addDir', (p: string) => this.watchDir(p, true));
     fsw.on('unlinkDir', (p: string) => this.onDirRemoved(p));
     fsw.on('error', (err: unknown) => this.ctx.log.warn({ err, root: this.root }, 'file watcher error'));
     await new Promise<void>((resolve) => {
@@ -228,11 +240,39 @@ export class WorkspaceWatcher implements Part {
       fsw.once('ready', () => resolve());
     });
     this.fswClosed = null;
+    if (this.fsw !== fsw) return;
+    // chokidar reports no addDir for folders present at start (ignoreInitial): take its map of the tree.
+    for (const dir of Object.keys(fsw.getWatched())) {
+      const isDir = fs.lstatSync(dir, { throwIfNoEntry: false })?.isDirectory() ?? false;
+      if (isDir) this.watchDir(dir, false);
+    }
+  }
+
+  /**
+   * Adds a directory watcher for a folder inside the root that chokidar maps (not the root itself).
+   * A folder that appeared while running may already hold files written before its watcher was
+   * armed: those are listed once and scheduled (the ingest path skips what it already has).
+   */
+  private watchDir(p: string, isNew: boolean): void {
+    const abs = path.resolve(p);
+    if (this.stopped || !this.fsw || this.toRel(abs) === null || this.isIgnoredAbs(abs)) return;
+    this.dirs.add(abs);
+    if (!isNew) return;
+    fsp
+      .readdir(abs, { withFileTypes: true })
+      .then((entries) => {
+        for (const d of entries) if (!d.isDirectory()) this.onFsEvent(path.join(abs, d.name));
+      })
+      .catch((err: unknown) => {
+        // Gone again, or unreadable: chokidar reports the removal, the scan retries the rest.
+        this.ctx.log.debug({ err, dir: abs }, 'listing a new folder failed');
+      });
   }
 
   private async disarm(): Promise<void> {
     const fsw = this.fsw;
     this.fsw = null;
+    this.dirs.closeAll();
     this.fswClosed?.();
     this.fswClosed = null;
     if (fsw) await fsw.close().catch((err: unknown) => this.ctx.log.warn({ err }, 'closing the file watcher failed'));
@@ -254,13 +294,25 @@ export class WorkspaceWatcher implements Part {
 
   // ---- the watch path: debounce → bounded reads → batched commits ------------------------------
 
-  private onFsEvent(abs: string): void {
+  /**
+   * A path from either source. chokidar passes the stats it already has; when they match what is
+   * ingested (the directory watcher delivered this file first), nothing is scheduled at all.
+   */
+  private onFsEvent(abs: string, st?: fs.Stats): void {
     const rel = this.toRel(abs);
     if (rel === null || !classifierFor(rel) || this.ignore.matchesPathOrAncestor(rel)) return;
+    if (
+      st?.isFile() &&
+      !this.pending.has(rel) &&
+      !this.busy.has(rel) &&
+      isUnchanged(this.watched.get(rel), st.size, st.mtimeMs)
+    )
+      return;
     this.schedule(rel);
   }
 
   private onDirRemoved(abs: string): void {
+    this.dirs.remove(path.resolve(abs));
     if (path.resolve(abs) === this.root) {
       void this.probeRoot();
       return;
@@ -351,8 +403,15 @@ export class WorkspaceWatcher implements Part {
     this.recheckAfter.delete(rel);
     for (const w of waiters) w(recovered);
     if (this.again.delete(rel)) this.schedule(rel);
-    // Re-check after a first watch read, and keep re-checking while re-checks keep finding changes.
-    else if (wasRecheck !== undefined && (!wasRecheck || changed)) this.schedule(rel, true);
+    // Re-check after a first watch read, and keep re-checking while re-checks keep finding changes,
+    // unless a directory watcher reports every change of this path anyway.
+    else if (wasRecheck !== undefined && (!wasRecheck || changed) && !this.coveredByDirWatcher(rel))
+      this.schedule(rel, true);
+  }
+
+  private coveredByDirWatcher(rel: string): boolean {
+    const slash = rel.lastIndexOf('/');
+    return this.dirs.covers(slash < 0 ? this.root : path.join(this.root, rel.slice(0, slash)));
   }
 
   /** Commits a batch: store side effects, then all events in one appendMany, then watched_files. */
@@ -444,7 +503,7 @@ export class WorkspaceWatcher implements Part {
     for (const [rel, st] of scan.files) {
       if (!classifierFor(rel) || inFlight(rel)) continue;
       const row = known.get(rel);
-      if (row && row.size === st.size && row.mtime_ms === st.mtimeMs && !isRetryable(row.status)) continue;
+      if (isUnchanged(row, st.size, st.mtimeMs)) continue;
       jobs.push(this.startJob(rel, 'reconcile'));
     }
     const unreadable = scan.incompleteDirs.map((d) => `${d}/`);

@@ -111,20 +111,69 @@ export function resolveInside(root: string, rel: string): string | null {
   }
 }
 
-function statusOf(ctx: SidecarContext, principal: Principal): z.infer<typeof statusSchema> {
-  const lineage = ctx.lineage.current();
-  const last = ctx.events.repo.query({ limit: 1 })[0];
-  return {
-    version: ctx.version,
-    node: ctx.config.node,
-    started_at: ctx.startedAt.toISOString(),
-    uptime_s: Math.round((Date.now() - ctx.startedAt.getTime()) / 1000),
-    auth: { token: principal.token, role: principal.role, grafana_user: principal.grafanaUser },
-    events: { stored: ctx.events.repo.count(), last_id: last?.id ?? null },
-    lineage: { model: lineage.model, active: lineage.active, canary: lineage.canary, generations: lineage.generations.length },
-    telemetry: ctx.telemetry.latest(),
-    ...ctx.status.snapshot(),
-  };
+/** The status without its per-request fields (`uptime_s`, `auth`). */
+type StatusBody = Pick<z.infer<typeof statusSchema>, 'version' | 'node' | 'started_at' | 'events' | 'lineage'> &
+  Record<string, unknown>;
+
+/**
+ * How long a computed status may serve when nothing recorded a change. Events (every kill switch,
+ * incident, action, scheduler, agent, lineage and telemetry change appends one) and key-value writes
+ * invalidate it at once; this bound covers what moves without either: time-derived values (overdue
+ * diagnostics, stale agents), connection state, work in progress.
+ */
+const STATUS_MAX_AGE_MS = 1000;
+
+/**
+ * GET /api/v1/status, computed once per change instead of once per request: the parts' status
+ * sections run a dozen queries between them, which dominated a status poll. `uptime_s` and `auth`
+ * are per request.
+ */
+export class StatusView {
+  private body: StatusBody | null = null;
+  private computedAt = 0;
+  private kvVersion = -1;
+
+  constructor(private readonly ctx: SidecarContext) {
+    ctx.events.onAppend(() => {
+      this.body = null;
+    });
+  }
+
+  private compute(): StatusBody {
+    const { ctx } = this;
+    const lineage = ctx.lineage.current();
+    return {
+      version: ctx.version,
+      node: ctx.config.node,
+      started_at: ctx.startedAt.toISOString(),
+      // Exact without a COUNT(*) scan: retention deletes only the oldest rows (see approximateCount).
+      events: { stored: ctx.events.repo.approximateCount(), last_id: ctx.events.repo.lastId() },
+      lineage: { model: lineage.model, active: lineage.active, canary: lineage.canary, generations: lineage.generations.length },
+      telemetry: ctx.telemetry.latest(),
+      ...ctx.status.snapshot(),
+    };
+  }
+
+  of(principal: Principal): z.infer<typeof statusSchema> {
+    const now = Date.now();
+    const kvVersion = this.ctx.kv.version;
+    if (!this.body || now - this.computedAt >= STATUS_MAX_AGE_MS || kvVersion !== this.kvVersion) {
+      this.body = this.compute();
+      this.computedAt = now;
+      this.kvVersion = kvVersion;
+    }
+    const { version, node, started_at: startedAt, events, lineage, ...sections } = this.body;
+    return {
+      version,
+      node,
+      started_at: startedAt,
+      uptime_s: Math.round((now - this.ctx.startedAt.getTime()) / 1000),
+      auth: { token: principal.token, role: principal.role, grafana_user: principal.grafanaUser },
+      events,
+      lineage,
+      ...sections,
+    };
+  }
 }
 
 function sendImage(ctx: SidecarContext, a: Artifact, req: Request, res: Response): void {
@@ -217,8 +266,9 @@ export function registerCoreRoutes(api: ApiRouter, ctx: SidecarContext, stream: 
     tags: ['read'],
     responses: { 200: { description: 'status', schema: statusSchema }, ...stdErrors },
   };
-  api.add({ ...statusSpec, path: '/api/v1/status' }, ({ principal }) => statusOf(ctx, principal));
-  api.add({ ...statusSpec, path: '/status', alias: true }, ({ principal }) => statusOf(ctx, principal));
+  const status = new StatusView(ctx);
+  api.add({ ...statusSpec, path: '/api/v1/status' }, ({ principal }) => status.of(principal));
+  api.add({ ...statusSpec, path: '/status', alias: true }, ({ principal }) => status.of(principal));
 
   const lineageSpec = {
     method: 'get' as const,
