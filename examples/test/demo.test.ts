@@ -25,7 +25,13 @@ describe('npm start (the demo launcher)', () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lookout-demo-'));
     const child = spawn(process.execPath, [DEMO], {
       cwd: tmp,
-      env: { PATH: process.env['PATH'] ?? '', LOOKOUT_PORT: '0', LOOKOUT_HOST: '127.0.0.1', LOOKOUT_DEMO_TICK_MS: '200', LOOKOUT_NODE: 'demo' },
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        LOOKOUT_PORT: '0',
+        LOOKOUT_HOST: '127.0.0.1',
+        LOOKOUT_DEMO_TICK_MS: '200',
+        LOOKOUT_NODE: 'demo',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

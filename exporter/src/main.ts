@@ -93,7 +93,11 @@ export function buildContext(config: Config, opts: StartOptions = {}): SidecarCo
     metrics,
     core,
     // A bus passed in wins; else NATS when nats.url is set (connecting in the background), else in-process.
-    bus: opts.bus ?? (config.nats.url ? new NatsBus(config.nats, log.child({ part: 'nats' }), `lookout-${config.node}`) : new InProcessBus()),
+    bus:
+      opts.bus ??
+      (config.nats.url
+        ? new NatsBus(config.nats, log.child({ part: 'nats' }), `lookout-${config.node}`)
+        : new InProcessBus()),
     status: new StatusRegistry(),
   };
   ctx.status.readiness('store', () => {
@@ -196,7 +200,10 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
   }
   log.info({ url: http.url, node: config.node, version: VERSION, data_dir: config.data_dir }, 'sidecar listening');
   if (tokens.generatedFile) {
-    log.info({ token_file: tokens.generatedFile }, 'no tokens configured: an admin token was written to this file (mode 0600)');
+    log.info(
+      { token_file: tokens.generatedFile },
+      'no tokens configured: an admin token was written to this file (mode 0600)'
+    );
   }
   let stopping: Promise<void> | null = null;
   return {

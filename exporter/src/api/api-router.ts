@@ -82,10 +82,11 @@ export class ApiRouter {
     this.controlMiddleware.push(mw);
   }
 
-  add<P extends z.ZodType = z.ZodObject<Record<string, never>>, Q extends z.ZodType = z.ZodObject<Record<string, never>>, B extends z.ZodType = z.ZodUnknown>(
-    spec: RouteSpec<P, Q, B>,
-    handler: Handler<z.infer<P>, z.infer<Q>, z.infer<B>>
-  ): void {
+  add<
+    P extends z.ZodType = z.ZodObject<Record<string, never>>,
+    Q extends z.ZodType = z.ZodObject<Record<string, never>>,
+    B extends z.ZodType = z.ZodUnknown,
+  >(spec: RouteSpec<P, Q, B>, handler: Handler<z.infer<P>, z.infer<Q>, z.infer<B>>): void {
     const control = spec.control ?? (spec.method !== 'get' && spec.access !== 'public');
     const info: RouteInfo = {
       method: spec.method,

@@ -5,7 +5,10 @@ import type { z } from 'zod';
  * meaning; docs/errors.md lists the same codes and a test fails when they drift.
  */
 export const ERROR_CODES = {
-  invalid_request: { status: 400, description: 'A parameter, query or body field is invalid; details list the field paths' },
+  invalid_request: {
+    status: 400,
+    description: 'A parameter, query or body field is invalid; details list the field paths',
+  },
   invalid_json: { status: 400, description: 'The request body is not valid JSON' },
   payload_too_large: { status: 413, description: 'The request body exceeds the size limit' },
   unauthenticated: { status: 401, description: 'No bearer token, or an unknown one' },
@@ -17,10 +20,16 @@ export const ERROR_CODES = {
   plan_expired: { status: 409, description: 'The plan is older than its validity; plan again' },
   idempotency_mismatch: { status: 409, description: 'The Idempotency-Key was used before with a different body' },
   interlock: { status: 409, description: 'An interlock refuses the action (kill switch, cooldown, open incident)' },
-  invalid_transition: { status: 409, description: 'The status transition is not allowed; details list the allowed ones' },
+  invalid_transition: {
+    status: 409,
+    description: 'The status transition is not allowed; details list the allowed ones',
+  },
   rate_limited: { status: 429, description: 'Too many control requests; retry after the Retry-After seconds' },
   not_ready: { status: 503, description: 'A part the request needs is not ready' },
-  internal: { status: 500, description: 'A fault in the sidecar itself (never for bad input); logged with the request id' },
+  internal: {
+    status: 500,
+    description: 'A fault in the sidecar itself (never for bad input); logged with the request id',
+  },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -63,7 +72,9 @@ export function invalid(where: string, error: z.ZodError): ApiError {
   const first = problems[0];
   return new ApiError(
     'invalid_request',
-    first ? `${first.path}: ${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}` : 'invalid request',
+    first
+      ? `${first.path}: ${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`
+      : 'invalid request',
     problems
   );
 }

@@ -38,7 +38,11 @@ export class HttpServer implements Part {
     app.use(this.requestContext);
     app.use(express.json({ limit: '1mb', strict: false }));
     const router = express.Router();
-    this.api = new ApiRouter(router, (req, access) => this.authenticate(req, access), () => this.controlHook);
+    this.api = new ApiRouter(
+      router,
+      (req, access) => this.authenticate(req, access),
+      () => this.controlHook
+    );
     this.api.useForControl(
       rateLimit({
         windowMs: 60_000,
@@ -48,7 +52,14 @@ export class HttpServer implements Part {
         keyGenerator: (req) => (req as Request & { principal?: Principal }).principal?.token ?? 'anonymous',
         handler: (_req, _res, next, options) => {
           const retryAfter = Math.ceil(options.windowMs / 1000);
-          next(new ApiError('rate_limited', 'too many control requests', { retry_after_s: retryAfter }, { 'Retry-After': String(retryAfter) }));
+          next(
+            new ApiError(
+              'rate_limited',
+              'too many control requests',
+              { retry_after_s: retryAfter },
+              { 'Retry-After': String(retryAfter) }
+            )
+          );
         },
       })
     );
@@ -74,7 +85,8 @@ export class HttpServer implements Part {
       info: {
         title: 'Lookout exporter sidecar API',
         version: this.ctx.version,
-        description: 'Read, stream and control API of the Lookout sidecar. Errors: `{ error: { code, message, details } }`.',
+        description:
+          'Read, stream and control API of the Lookout sidecar. Errors: `{ error: { code, message, details } }`.',
       },
       servers: [{ url: '/' }],
     });
@@ -105,7 +117,8 @@ export class HttpServer implements Part {
     const tok = this.tokens.verify(m[1]!);
     if (!tok) throw new ApiError('unauthenticated', 'unknown token');
     const userHeader = req.headers[this.ctx.config.http.user_header.toLowerCase()];
-    const user = typeof userHeader === 'string' && userHeader.length > 0 && userHeader.length <= 256 ? userHeader : null;
+    const user =
+      typeof userHeader === 'string' && userHeader.length > 0 && userHeader.length <= 256 ? userHeader : null;
     const p: Principal = { token: tok.name, role: tok.role, grafanaUser: user };
     (req as Request & { principal?: Principal }).principal = p;
     return p;
@@ -137,7 +150,8 @@ export class HttpServer implements Part {
     let apiErr: ApiError;
     const e = err as { type?: string; status?: number; message?: string };
     if (err instanceof ApiError) apiErr = err;
-    else if (e?.type === 'entity.parse.failed') apiErr = new ApiError('invalid_json', `request body is not valid JSON: ${e.message}`);
+    else if (e?.type === 'entity.parse.failed')
+      apiErr = new ApiError('invalid_json', `request body is not valid JSON: ${e.message}`);
     else if (e?.type === 'entity.too.large') apiErr = new ApiError('payload_too_large', 'request body exceeds 1 MB');
     else if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
       // body-parser and friends: charset, encoding, aborted requests are the client's doing.

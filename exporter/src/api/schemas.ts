@@ -3,16 +3,20 @@ import { lookoutEventSchema, severitySchema } from '../events/event';
 
 /** Shared pieces of request and response schemas. */
 
-export const isoTime = z.union([
-  z.iso.datetime({ offset: true }),
-  z.iso.date(),
-]).describe('ISO-8601 time, e.g. 2026-11-21T10:00:00Z');
+export const isoTime = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()])
+  .describe('ISO-8601 time, e.g. 2026-11-21T10:00:00Z');
 
 /** `?x=a,b&x=c` → ['a','b','c']. */
 export const csvList = <T extends z.ZodType<unknown, string>>(item: T) =>
   z
     .union([z.string(), z.array(z.string())])
-    .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      (Array.isArray(v) ? v : [v])
+        .flatMap((s) => s.split(','))
+        .map((s) => s.trim())
+        .filter(Boolean)
+    )
     .pipe(z.array(item));
 
 export const limitParam = (max: number, def: number) =>

@@ -16,7 +16,10 @@ export const roleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof roleSchema>;
 
 export const tokenSchema = z.object({
-  name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
+  name: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
   role: roleSchema,
   secret: z.string().min(16, 'a token secret needs at least 16 characters'),
 });
@@ -34,12 +37,7 @@ const watchSchema = z
       .positive()
       .default(8 * 1024 * 1024)
       .describe('Files larger than this are recorded as skipped, never read'),
-    debounce_ms: z
-      .number()
-      .int()
-      .min(0)
-      .default(25)
-      .describe('Quiet time after the last change before a file is read'),
+    debounce_ms: z.number().int().min(0).default(25).describe('Quiet time after the last change before a file is read'),
     reconcile_interval_ms: z
       .number()
       .int()
@@ -116,7 +114,9 @@ const natsSchema = z
       .string()
       .regex(/^[A-Za-z0-9_-]+$/)
       .default('LOOKOUT_EVENTS')
-      .describe('JetStream stream the outbox publishes events to (created or updated at start; subjects lookout.evt.>)'),
+      .describe(
+        'JetStream stream the outbox publishes events to (created or updated at start; subjects lookout.evt.>)'
+      ),
     stream_max_age_days: z.number().positive().default(7).describe('How long the stream keeps events'),
     stream_replicas: z.number().int().min(1).max(5).default(1).describe('Stream replicas (a JetStream cluster)'),
     duplicate_window_s: z
@@ -150,7 +150,10 @@ const natsSchema = z
             .regex(/^[A-Za-z0-9_.*-]+$/)
             .describe('Event kind to match; a trailing .* matches a prefix (activity.*)'),
           source: z.string().optional().describe('Only events from this source'),
-          subject: z.string().regex(/^[A-Za-z0-9_{}.-]+$/).describe('Extra subject; {node} is replaced by the node name'),
+          subject: z
+            .string()
+            .regex(/^[A-Za-z0-9_{}.-]+$/)
+            .describe('Extra subject; {node} is replaced by the node name'),
           payload: z
             .enum(['data', 'envelope'])
             .default('data')
@@ -171,8 +174,15 @@ const agentsSchema = z
       .number()
       .positive()
       .default(30)
-      .describe('An agent with no heartbeat for this long is marked down and its tasks are requeued (per-agent override at registration)'),
-    stale_check_interval_ms: z.number().int().min(50).default(5000).describe('How often agents are checked for staleness'),
+      .describe(
+        'An agent with no heartbeat for this long is marked down and its tasks are requeued (per-agent override at registration)'
+      ),
+    stale_check_interval_ms: z
+      .number()
+      .int()
+      .min(50)
+      .default(5000)
+      .describe('How often agents are checked for staleness'),
     auto_assign: z.boolean().default(true).describe('Assign queued tasks to agents automatically'),
     assign_interval_ms: z
       .number()
@@ -217,7 +227,9 @@ const diagnosticsSchema = z
       .min(0)
       .max(10)
       .default(2)
-      .describe('Retries after a failed webhook POST (5xx, 408, 429, timeout, network); other 4xx answers are not retried'),
+      .describe(
+        'Retries after a failed webhook POST (5xx, 408, 429, timeout, network); other 4xx answers are not retried'
+      ),
     webhook_retry_backoff_ms: z
       .number()
       .int()
@@ -255,7 +267,9 @@ export const configSchema = z.object({
   store: storeSchema.describe('SQLite store'),
   http: httpSchema.describe('HTTP API'),
   nats: natsSchema.describe('NATS connection'),
-  actions: actionsConfigSchema.describe('Control-plane actions: plans, verification, cooldowns, executors, custom actions'),
+  actions: actionsConfigSchema.describe(
+    'Control-plane actions: plans, verification, cooldowns, executors, custom actions'
+  ),
   guardian: guardianConfigSchema.describe('Guardian: safety rules, incidents and playbooks'),
   scheduler: schedulerConfigSchema.describe('Scheduler: interval, cron and condition policies'),
   agents: agentsSchema.describe('Agent registry, heartbeats and task assignment'),

@@ -133,9 +133,12 @@ function readConfigFile(file: string): Record<string, unknown> {
     if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('top level must be an object');
     return parsed as Record<string, unknown>;
   } catch (err) {
-    throw new ConfigError([`${file}: not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(err as Error).message}`], {
-      cause: err,
-    });
+    throw new ConfigError(
+      [`${file}: not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(err as Error).message}`],
+      {
+        cause: err,
+      }
+    );
   }
 }
 

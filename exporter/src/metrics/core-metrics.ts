@@ -6,7 +6,12 @@ import { FAST_BUCKETS } from './metrics-registry';
 export interface CoreProbes {
   storeSizeBytes: () => number;
   storeEvents: () => number;
-  lineage: () => { model: string | null; active: string | null; canary: string | null; byStatus: Record<string, number> };
+  lineage: () => {
+    model: string | null;
+    active: string | null;
+    canary: string | null;
+    byStatus: Record<string, number>;
+  };
 }
 
 export function createCoreMetrics(reg: MetricsRegistry, version: string, probes: CoreProbes) {

@@ -46,7 +46,10 @@ export class ArtifactsRepository {
 
   /** Merge metadata (from the `<name>.json` beside an image) into an artifact, if it exists. */
   setMeta(id: string, meta: Record<string, unknown>, ts: string): boolean {
-    return this.db.prepare('UPDATE artifacts SET meta = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(meta), ts, id).changes > 0;
+    return (
+      this.db.prepare('UPDATE artifacts SET meta = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(meta), ts, id)
+        .changes > 0
+    );
   }
 
   removeByPath(relPath: string): boolean {
@@ -80,7 +83,9 @@ export class ArtifactsRepository {
     }
     args.push(q.limit);
     return (
-      this.db.prepare(`SELECT * FROM artifacts WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`).all(...args) as ArtifactRow[]
+      this.db
+        .prepare(`SELECT * FROM artifacts WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`)
+        .all(...args) as ArtifactRow[]
     ).map(toArtifact);
   }
 

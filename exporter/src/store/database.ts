@@ -37,7 +37,9 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Db {
 }
 
 export function migrate(db: Db, migrations: readonly Migration[]): number {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)'
+  );
   const applied = new Set(
     (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version)
   );
@@ -50,7 +52,9 @@ export function migrate(db: Db, migrations: readonly Migration[]): number {
   const known = new Set(sorted.map((m) => m.version));
   for (const v of applied) {
     if (!known.has(v)) {
-      throw new StoreMigrationError(`database has migration ${v}, which this build does not know: refusing to downgrade`);
+      throw new StoreMigrationError(
+        `database has migration ${v}, which this build does not know: refusing to downgrade`
+      );
     }
   }
   let n = 0;

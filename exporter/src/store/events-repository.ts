@@ -137,7 +137,7 @@ export class EventsRepository {
       const parts: string[] = [];
       for (const k of q.kinds) {
         if (k.endsWith('.*')) {
-          parts.push('kind LIKE ? ESCAPE \'\\\'');
+          parts.push("kind LIKE ? ESCAPE '\\'");
           args.push(k.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`) + '%');
         } else {
           parts.push('kind = ?');

@@ -66,7 +66,13 @@ export class LineageRepository {
   }
 
   /** Stores a validated document; records pointer moves it implies. Returns the moves made. */
-  apply(doc: LineageDoc, ts: string, source = 'watcher', actor: string | null = null, reason: string | null = null): PointerMove[] {
+  apply(
+    doc: LineageDoc,
+    ts: string,
+    source = 'watcher',
+    actor: string | null = null,
+    reason: string | null = null
+  ): PointerMove[] {
     return this.db.transaction(() => {
       const upsert = this.db.prepare(
         `INSERT INTO lineage_generations (model, id, parent, created_at, status, doc, first_seen, updated_at)
@@ -174,7 +180,8 @@ export class LineageRepository {
     const rows = this.db
       .prepare('SELECT * FROM lineage_pointer_moves WHERE model = ? AND pointer = ? ORDER BY seq')
       .all(model, pointer) as PointerMove[];
-    const out: { generation: string; from: string; to: string | null; actor: string | null; reason: string | null }[] = [];
+    const out: { generation: string; from: string; to: string | null; actor: string | null; reason: string | null }[] =
+      [];
     for (const m of rows) {
       const last = out[out.length - 1];
       if (last && last.to === null) last.to = m.ts;
@@ -214,7 +221,9 @@ export class LineageRepository {
 
   moves(model?: string, limit = 1000): PointerMove[] {
     const rows = model
-      ? this.db.prepare('SELECT * FROM lineage_pointer_moves WHERE model = ? ORDER BY seq DESC LIMIT ?').all(model, limit)
+      ? this.db
+          .prepare('SELECT * FROM lineage_pointer_moves WHERE model = ? ORDER BY seq DESC LIMIT ?')
+          .all(model, limit)
       : this.db.prepare('SELECT * FROM lineage_pointer_moves ORDER BY seq DESC LIMIT ?').all(limit);
     return rows as PointerMove[];
   }

@@ -39,9 +39,10 @@ export class TelemetryRepository {
   }
 
   latest(): TelemetryValue[] {
-    return (this.latestStmt.all() as (Omit<TelemetryValue, 'labels'> & { labels: string })[]).map(
-      (r) => ({ ...r, labels: JSON.parse(r.labels) as Record<string, string> })
-    );
+    return (this.latestStmt.all() as (Omit<TelemetryValue, 'labels'> & { labels: string })[]).map((r) => ({
+      ...r,
+      labels: JSON.parse(r.labels) as Record<string, string>,
+    }));
   }
 
   latestValue(name: string): TelemetryValue | undefined {

@@ -16,7 +16,11 @@ export const telemetrySnapshotSchema = z.object({
 });
 export type TelemetrySnapshot = z.infer<typeof telemetrySnapshotSchema>;
 
-export type TelemetryListener = (snapshot: { ts: string; metrics: Record<string, number>; labels: Record<string, string> }) => void;
+export type TelemetryListener = (snapshot: {
+  ts: string;
+  metrics: Record<string, number>;
+  labels: Record<string, string>;
+}) => void;
 
 /**
  * Workload telemetry from any origin (file, NATS, REST): stored (latest + samples for rules and

@@ -16,7 +16,12 @@ describe('durability', () => {
     const workspace = makeWorkspace();
     fs.writeFileSync(
       path.join(workspace, 'lineage/lineage_index.json'),
-      JSON.stringify({ model: 'm', generations: [{ id: 'g1', parent: null, status: 'active', created_at: '2026-11-01T00:00:00Z', kpis: {}, artifacts: [] }] })
+      JSON.stringify({
+        model: 'm',
+        generations: [
+          { id: 'g1', parent: null, status: 'active', created_at: '2026-11-01T00:00:00Z', kpis: {}, artifacts: [] },
+        ],
+      })
     );
     let t = await startTestSidecar({ dataDir, workspace });
     await waitFor(async () => ((await t.call('GET', '/api/v1/lineage')).body as { active: string }).active === 'g1');
@@ -74,7 +79,10 @@ describe('durability', () => {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     let writing = true;
     try {
-      const url = await waitFor(() => /"msg":"sidecar listening"/.test(out) && /"url":"(http:[^"]+)"/.exec(out)?.[1], 20_000);
+      const url = await waitFor(
+        () => /"msg":"sidecar listening"/.test(out) && /"url":"(http:[^"]+)"/.exec(out)?.[1],
+        20_000
+      );
       let n = 0;
       fs.mkdirSync(path.join(workspace, 'activity/tasks'), { recursive: true });
       const writer = (async () => {
@@ -88,7 +96,9 @@ describe('durability', () => {
       })();
       const acknowledged = new Set<string>();
       await waitFor(async () => {
-        const r = await fetch(`${url}/api/v1/feeds/activity?limit=500`, { headers: { authorization: `Bearer ${TOKENS.viewer}` } });
+        const r = await fetch(`${url}/api/v1/feeds/activity?limit=500`, {
+          headers: { authorization: `Bearer ${TOKENS.viewer}` },
+        });
         for (const e of ((await r.json()) as Page).items) acknowledged.add(e.id);
         return acknowledged.size >= 300;
       }, 60_000);

@@ -46,10 +46,15 @@ describe('read API over a real workspace', () => {
   });
 
   it('turns a file written to the workspace into an event in the activity feed and on the SSE stream', async () => {
-    const sse = await SseClient.open(`${t.url}/api/v1/stream?feeds=activity`, { authorization: `Bearer ${TOKENS.viewer}` });
+    const sse = await SseClient.open(`${t.url}/api/v1/stream?feeds=activity`, {
+      authorization: `Bearer ${TOKENS.viewer}`,
+    });
     try {
       expect(sse.status).toBe(200);
-      writeAtomic(path.join(t.workspace, 'activity/tasks/task-1.json'), JSON.stringify({ id: 't1', type: 'analyze', status: 'done', result: 'ok' }));
+      writeAtomic(
+        path.join(t.workspace, 'activity/tasks/task-1.json'),
+        JSON.stringify({ id: 't1', type: 'analyze', status: 'done', result: 'ok' })
+      );
       const feed = await waitFor(async () => {
         const r = await t.call('GET', '/api/v1/feeds/activity', { as: 'viewer' });
         const items = (r.body as Page).items;
@@ -66,10 +71,16 @@ describe('read API over a real workspace', () => {
   });
 
   it('serves lineage and the calibration gallery with content type, ETag and 304', async () => {
-    writeAtomic(path.join(t.workspace, 'lineage/lineage_index.json'), lineageDoc([gen('g1', null, 'active', '2026-11-01T00:00:00Z')]));
+    writeAtomic(
+      path.join(t.workspace, 'lineage/lineage_index.json'),
+      lineageDoc([gen('g1', null, 'active', '2026-11-01T00:00:00Z')])
+    );
     const image = png(8, 6, 3);
     writeAtomic(path.join(t.workspace, 'calibration/g1/reliability.png'), image);
-    writeAtomic(path.join(t.workspace, 'calibration/g1/reliability.json'), JSON.stringify({ title: 'Reliability', metric: 'ece' }));
+    writeAtomic(
+      path.join(t.workspace, 'calibration/g1/reliability.json'),
+      JSON.stringify({ title: 'Reliability', metric: 'ece' })
+    );
     const lineage = await waitFor(async () => {
       const r = await t.call('GET', '/api/v1/lineage', { as: 'viewer' });
       return (r.body as { active: string | null }).active === 'g1' ? (r.body as { model: string }) : null;
@@ -80,7 +91,9 @@ describe('read API over a real workspace', () => {
       const it = (r.body as Page).items[0];
       return it && it['title'] === 'Reliability' ? it : null;
     });
-    const res = await fetch(`${t.url}/${item['url'] as string}`, { headers: { authorization: `Bearer ${TOKENS.viewer}` } });
+    const res = await fetch(`${t.url}/${item['url'] as string}`, {
+      headers: { authorization: `Bearer ${TOKENS.viewer}` },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/png');
     const etag = res.headers.get('etag');
@@ -172,7 +185,8 @@ describe('read API over a real workspace', () => {
     expect(warn.items).toHaveLength(50);
     const prefix = (await t.call('GET', '/api/v1/feeds/all?source=api&kind=test.*&limit=500')).body as Page;
     expect(prefix.items).toHaveLength(250);
-    const later = (await t.call('GET', `/api/v1/feeds/all?source=api&until=${encodeURIComponent(before)}`)).body as Page;
+    const later = (await t.call('GET', `/api/v1/feeds/all?source=api&until=${encodeURIComponent(before)}`))
+      .body as Page;
     expect(later.items).toHaveLength(0);
     const wrongSource = await t.call('GET', '/api/v1/feeds/guardian?source=watcher');
     expect(wrongSource.status).toBe(400);
@@ -180,17 +194,31 @@ describe('read API over a real workspace', () => {
 
   it('requires a token everywhere but /healthz, and answers OpenMetrics by Accept header', async () => {
     expect((await t.call('GET', '/healthz', { as: null })).status).toBe(200);
-    for (const route of ['/readyz', '/metrics', '/api/v1/status', '/status', '/api/v1/lineage', '/api/v1/feeds/all', '/api/v1/openapi.json']) {
+    for (const route of [
+      '/readyz',
+      '/metrics',
+      '/api/v1/status',
+      '/status',
+      '/api/v1/lineage',
+      '/api/v1/feeds/all',
+      '/api/v1/openapi.json',
+    ]) {
       const r = await t.call('GET', route, { as: null });
       expect(r.status).toBe(401);
       expect((r.body as { error: { code: string } }).error.code).toBe('unauthenticated');
     }
-    const wrong = await t.call('GET', '/api/v1/status', { as: null, headers: { authorization: 'Bearer nope-nope-nope' } });
+    const wrong = await t.call('GET', '/api/v1/status', {
+      as: null,
+      headers: { authorization: 'Bearer nope-nope-nope' },
+    });
     expect(wrong.status).toBe(401);
     const agentOnRead = await t.call('GET', '/api/v1/status', { as: 'agent' });
     expect(agentOnRead.status).toBe(403);
     const status = await t.call('GET', '/api/v1/status', { as: 'viewer', headers: { 'x-grafana-user': 'alice' } });
-    expect(status.body).toMatchObject({ node: 'test-node', auth: { token: 'viewer', role: 'viewer', grafana_user: 'alice' } });
+    expect(status.body).toMatchObject({
+      node: 'test-node',
+      auth: { token: 'viewer', role: 'viewer', grafana_user: 'alice' },
+    });
     const om = await fetch(`${t.url}/metrics`, {
       headers: { authorization: `Bearer ${TOKENS.viewer}`, accept: 'application/openmetrics-text; version=1.0.0' },
     });
@@ -201,10 +229,25 @@ describe('read API over a real workspace', () => {
   });
 
   it('produces metrics that promtool check metrics accepts', async () => {
-    writeAtomic(path.join(t.workspace, 'telemetry/snapshot.json'), JSON.stringify({ ts: new Date().toISOString(), metrics: { drift_score: 0.2, state_active: 1 }, labels: { model: 'm', generation: 'g1' } }));
-    await waitFor(async () => ((await t.call('GET', '/metrics')).body as string).includes('lookout_workload_drift_score'));
+    writeAtomic(
+      path.join(t.workspace, 'telemetry/snapshot.json'),
+      JSON.stringify({
+        ts: new Date().toISOString(),
+        metrics: { drift_score: 0.2, state_active: 1 },
+        labels: { model: 'm', generation: 'g1' },
+      })
+    );
+    await waitFor(async () =>
+      ((await t.call('GET', '/metrics')).body as string).includes('lookout_workload_drift_score')
+    );
     const body = (await t.call('GET', '/metrics')).body as string;
-    for (const name of ['lookout_build_info', 'lookout_events_ingested_total', 'lookout_http_requests_total', 'lookout_store_size_bytes', 'lookout_workload_state_active']) {
+    for (const name of [
+      'lookout_build_info',
+      'lookout_events_ingested_total',
+      'lookout_http_requests_total',
+      'lookout_store_size_bytes',
+      'lookout_workload_state_active',
+    ]) {
       expect(body).toContain(name);
     }
     // promtool prints lint problems and exits non-zero on them.

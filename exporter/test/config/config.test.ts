@@ -17,7 +17,17 @@ describe('configuration', () => {
 
   it('derives a LOOKOUT_ environment override for every key', () => {
     const keys = listConfigKeys();
-    expect(keys.map((k) => k.env)).toEqual(expect.arrayContaining(['LOOKOUT_PORT', 'LOOKOUT_HOST', 'LOOKOUT_DATA_DIR', 'LOOKOUT_NODE', 'LOOKOUT_WATCH_ROOT', 'LOOKOUT_NATS_URL', 'LOOKOUT_TOKENS']));
+    expect(keys.map((k) => k.env)).toEqual(
+      expect.arrayContaining([
+        'LOOKOUT_PORT',
+        'LOOKOUT_HOST',
+        'LOOKOUT_DATA_DIR',
+        'LOOKOUT_NODE',
+        'LOOKOUT_WATCH_ROOT',
+        'LOOKOUT_NATS_URL',
+        'LOOKOUT_TOKENS',
+      ])
+    );
     for (const k of keys) {
       expect(k.env).toBe(envNameFor(k.path));
       expect(k.description.length).toBeGreaterThan(0);
@@ -30,7 +40,11 @@ describe('configuration', () => {
     fs.writeFileSync(file, 'port: 1234\nnode: from-file\nwatch:\n  debounce_ms: 5\n');
     const c = loadConfig({
       file,
-      env: { LOOKOUT_NODE: 'from-env', LOOKOUT_TOKENS: 'ops:operator:0123456789abcdef0123,view:viewer:abcdefabcdefabcdef12', LOOKOUT_HTTP_METRICS_PUBLIC: 'true' },
+      env: {
+        LOOKOUT_NODE: 'from-env',
+        LOOKOUT_TOKENS: 'ops:operator:0123456789abcdef0123,view:viewer:abcdefabcdefabcdef12',
+        LOOKOUT_HTTP_METRICS_PUBLIC: 'true',
+      },
     });
     expect(c.port).toBe(1234);
     expect(c.node).toBe('from-env');
@@ -58,7 +72,11 @@ describe('configuration', () => {
       if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build -w exporter" first`);
     });
     const run = (args: string[], env: Record<string, string> = {}) =>
-      spawnSync(process.execPath, [CLI, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, encoding: 'utf8', timeout: 20_000 });
+      spawnSync(process.execPath, [CLI, ...args], {
+        env: { PATH: process.env['PATH'] ?? '', ...env },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
 
     it('prints its version and help', () => {
       const v = run(['--version']);
@@ -84,12 +102,18 @@ describe('configuration', () => {
       const badFlag = run(['--frobnicate']);
       expect(badFlag.status).toBe(2);
     });
-  
+
     it('writes an admin token (mode 0600) on first start, logs only its path, and stops cleanly on SIGTERM', async () => {
       const dataDir = tempDir('data');
       const ws = tempDir('ws');
       const child = spawn(process.execPath, [CLI], {
-        env: { PATH: process.env['PATH'] ?? '', LOOKOUT_PORT: '0', LOOKOUT_HOST: '127.0.0.1', LOOKOUT_DATA_DIR: dataDir, LOOKOUT_WATCH_ROOT: ws },
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          LOOKOUT_PORT: '0',
+          LOOKOUT_HOST: '127.0.0.1',
+          LOOKOUT_DATA_DIR: dataDir,
+          LOOKOUT_WATCH_ROOT: ws,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';

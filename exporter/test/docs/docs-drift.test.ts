@@ -38,7 +38,17 @@ describe('docs match code', () => {
     t = await startTestSidecar();
     fs.writeFileSync(
       path.join(t.workspace, 'telemetry/snapshot.json'),
-      JSON.stringify({ metrics: { drift_score: 0.1, policy_confidence: 0.9, pnl_realized: 1, pnl_unrealized: 2, order_fill_ratio: 0.9, venue_latency_ms: 3, state_active: 1 } })
+      JSON.stringify({
+        metrics: {
+          drift_score: 0.1,
+          policy_confidence: 0.9,
+          pnl_realized: 1,
+          pnl_unrealized: 2,
+          order_fill_ratio: 0.9,
+          venue_latency_ms: 3,
+          state_active: 1,
+        },
+      })
     );
     await waitFor(() => t.sidecar.ctx.metrics.registeredNames().includes('lookout_workload_state_active'));
   });

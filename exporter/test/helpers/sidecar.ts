@@ -35,7 +35,8 @@ export function tempDir(prefix: string): string {
 
 /** The conventional workspace sub-folders. */
 export function makeWorkspace(root = tempDir('ws')): string {
-  for (const d of ['lineage', 'calibration', 'telemetry', 'activity']) fs.mkdirSync(path.join(root, d), { recursive: true });
+  for (const d of ['lineage', 'calibration', 'telemetry', 'activity'])
+    fs.mkdirSync(path.join(root, d), { recursive: true });
   return root;
 }
 

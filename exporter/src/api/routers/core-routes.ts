@@ -61,14 +61,21 @@ const statusSchema = z.looseObject({
   uptime_s: z.number(),
   auth: z.object({ token: z.string(), role: z.string(), grafana_user: z.string().nullable() }),
   events: z.object({ stored: z.number(), last_id: z.string().nullable() }),
-  lineage: z.object({ model: z.string().nullable(), active: z.string().nullable(), canary: z.string().nullable(), generations: z.number() }),
+  lineage: z.object({
+    model: z.string().nullable(),
+    active: z.string().nullable(),
+    canary: z.string().nullable(),
+    generations: z.number(),
+  }),
 });
 
 const atQuery = z.strictObject({
   at: z
     .union([isoTime, z.string().regex(/^[0-9]{10,13}$/, 'epoch milliseconds or an ISO time')])
     .optional()
-    .transform((v) => (v === undefined ? undefined : /^[0-9]+$/.test(v) ? new Date(Number(v)).toISOString() : new Date(v).toISOString())),
+    .transform((v) =>
+      v === undefined ? undefined : /^[0-9]+$/.test(v) ? new Date(Number(v)).toISOString() : new Date(v).toISOString()
+    ),
 });
 
 const artifactIdParam = z.object({
@@ -148,7 +155,12 @@ export class StatusView {
       started_at: ctx.startedAt.toISOString(),
       // Exact without a COUNT(*) scan: retention deletes only the oldest rows (see approximateCount).
       events: { stored: ctx.events.repo.approximateCount(), last_id: ctx.events.repo.lastId() },
-      lineage: { model: lineage.model, active: lineage.active, canary: lineage.canary, generations: lineage.generations.length },
+      lineage: {
+        model: lineage.model,
+        active: lineage.active,
+        canary: lineage.canary,
+        generations: lineage.generations.length,
+      },
       telemetry: ctx.telemetry.latest(),
       ...ctx.status.snapshot(),
     };
@@ -205,10 +217,22 @@ function sendImage(ctx: SidecarContext, a: Artifact, req: Request, res: Response
   res.status(200).end(body);
 }
 
-export function registerCoreRoutes(api: ApiRouter, ctx: SidecarContext, stream: StreamHub, openapi: () => object): void {
+export function registerCoreRoutes(
+  api: ApiRouter,
+  ctx: SidecarContext,
+  stream: StreamHub,
+  openapi: () => object
+): void {
   const healthSchema = z.object({ status: z.literal('ok') });
   api.add(
-    { method: 'get', path: '/healthz', access: 'public', summary: 'Liveness: the process answers', tags: ['health'], responses: { 200: { description: 'alive', schema: healthSchema } } },
+    {
+      method: 'get',
+      path: '/healthz',
+      access: 'public',
+      summary: 'Liveness: the process answers',
+      tags: ['health'],
+      responses: { 200: { description: 'alive', schema: healthSchema } },
+    },
     () => ({ status: 'ok' as const })
   );
 
@@ -295,7 +319,12 @@ export function registerCoreRoutes(api: ApiRouter, ctx: SidecarContext, stream: 
     let cursor = after;
     // Page over the table until `limit` rows pass the kind filter (kind may live in metadata).
     for (;;) {
-      const rows = ctx.artifacts.list({ kind: 'calibration', generation: query.generation, after: cursor, limit: query.limit });
+      const rows = ctx.artifacts.list({
+        kind: 'calibration',
+        generation: query.generation,
+        after: cursor,
+        limit: query.limit,
+      });
       for (const r of rows) {
         const v = artifactView(r);
         if (!query.kind || v.kind === query.kind) out.push(v);
@@ -327,7 +356,12 @@ export function registerCoreRoutes(api: ApiRouter, ctx: SidecarContext, stream: 
       summary: 'The image bytes, with content type, ETag (304 on If-None-Match) and cache headers',
       tags: ['read'],
       params: artifactIdParam,
-      responses: { 200: { description: 'image' }, 304: { description: 'not modified' }, 404: { description: 'no such artifact' }, ...stdErrors },
+      responses: {
+        200: { description: 'image' },
+        304: { description: 'not modified' },
+        404: { description: 'no such artifact' },
+        ...stdErrors,
+      },
     },
     ({ params, req, res }) => {
       const a = ctx.artifacts.get(params.id);
@@ -337,7 +371,11 @@ export function registerCoreRoutes(api: ApiRouter, ctx: SidecarContext, stream: 
   );
 
   const m15Query = artifactsQuery.extend({
-    file: z.string().max(1024).optional().describe('classic: a path relative to the calibration root, e.g. g12/reliability.png'),
+    file: z
+      .string()
+      .max(1024)
+      .optional()
+      .describe('classic: a path relative to the calibration root, e.g. g12/reliability.png'),
   });
   api.add(
     {
@@ -357,7 +395,10 @@ export function registerCoreRoutes(api: ApiRouter, ctx: SidecarContext, stream: 
       }
       const root = path.join(ctx.config.watch.root, 'calibration');
       const real = resolveInside(root, query.file);
-      if (!real) throw new ApiError('invalid_request', 'file must be a path inside the calibration root', [{ path: 'query.file', message: 'outside the calibration root', code: 'custom' }]);
+      if (!real)
+        throw new ApiError('invalid_request', 'file must be a path inside the calibration root', [
+          { path: 'query.file', message: 'outside the calibration root', code: 'custom' },
+        ]);
       const a = ctx.artifacts.getByPath(path.posix.join('calibration', query.file.split(path.sep).join('/')));
       if (!a) throw notFound(`calibration file ${query.file}`);
       sendImage(ctx, a, req, res);
@@ -426,8 +467,11 @@ export function registerCoreRoutes(api: ApiRouter, ctx: SidecarContext, stream: 
           { path: 'headers.last-event-id', message: 'not a ULID', code: 'invalid_format' },
         ]);
       }
-      stream.open(req, res, { feeds: query.feeds?.length ? query.feeds : ['all'], severity: query.severity, lastEventId });
+      stream.open(req, res, {
+        feeds: query.feeds?.length ? query.feeds : ['all'],
+        severity: query.severity,
+        lastEventId,
+      });
     }
   );
-
 }

@@ -14,4 +14,9 @@ export interface Migration {
  * Reserved: 002 control plane (actions, incidents, decisions, audit), 003 bus outbox + agents/tasks,
  * 004 diagnostics.
  */
-export const MIGRATIONS: readonly Migration[] = [migration001Core, migration002Control, migration003BusAgents, migration004Diagnostics];
+export const MIGRATIONS: readonly Migration[] = [
+  migration001Core,
+  migration002Control,
+  migration003BusAgents,
+  migration004Diagnostics,
+];
