@@ -1,8 +1,8 @@
 import { configSchema } from '../src/config/config-schema';
-import { EventLog } from '../src/events/event-log';
 import type { EventInput } from '../src/events/event';
 import { ActivityRules, classifyActivity } from '../src/watch/classifiers/activity-classifier';
 import type { FileContent } from '../src/watch/classifiers/classifier';
+import { activityEvent } from '../src/watch/file-ingestor';
 
 /** The activity rules a sidecar with default configuration uses. */
 export function defaultActivityRules(): ActivityRules {
@@ -38,14 +38,5 @@ export function activityFiles(n: number): FileContent[] {
 
 /** Exactly what the watcher's file ingestor turns an activity file into (src/watch/file-ingestor.ts). */
 export function toEventInput(file: FileContent, rules: ActivityRules): EventInput {
-  const rec = classifyActivity(file, rules);
-  const traceId = rec.traceId ?? EventLog.newTraceId();
-  return {
-    source: 'watcher',
-    kind: rec.kind,
-    severity: rec.severity,
-    subject: file.relPath,
-    trace_id: traceId,
-    data: { ...rec.data, trace_id: traceId },
-  };
+  return activityEvent(file, classifyActivity(file, rules));
 }

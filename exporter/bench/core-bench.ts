@@ -11,6 +11,7 @@ import { type BenchOptions, type BenchRow, ratioOf, selected } from './bench-row
 import { benchTempDir, startBenchSidecar } from './bench-sidecar';
 import { loadTest, scrapeSequentially } from './http-load';
 import { median, nowMs, summarize } from './stats';
+import { freePort } from '../test/helpers/free-port';
 
 /** Issue 2's core benchmarks: ingest, /metrics, /api/v1/status, RSS. */
 export const benches = ['ingest', 'metrics', 'status', 'rss'] as const;
@@ -135,17 +136,6 @@ async function ingestBench(quick: boolean): Promise<BenchRow[]> {
 const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
 const SERIES = 10_000;
 const PLAIN_TEXT_ACCEPT = 'text/plain;version=0.0.4;q=1,*/*;q=0.1';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const end = Date.now() + timeoutMs;

@@ -1,38 +1,63 @@
+import type { ErrorCode } from '../api/errors';
 import type { Interlock } from './actions-repository';
 
-/** One class per way an action request can be refused; the router maps each to an API error code. */
-export class UnknownActionError extends Error {
+/**
+ * One class per way an action request can be refused. Each names the API error code it is answered
+ * with, so the router maps them all in one place without listing them.
+ */
+export abstract class ActionRefusedError extends Error {
+  abstract readonly code: ErrorCode;
+  /** Machine-readable details for the API answer, when the refusal has any. */
+  get details(): unknown {
+    return undefined;
+  }
+}
+export class UnknownActionError extends ActionRefusedError {
   override name = 'UnknownActionError';
+  readonly code = 'not_found';
 }
-export class ActionForbiddenError extends Error {
+export class ActionForbiddenError extends ActionRefusedError {
   override name = 'ActionForbiddenError';
+  readonly code = 'forbidden';
 }
-export class PlanNotFoundError extends Error {
+export class PlanNotFoundError extends ActionRefusedError {
   override name = 'PlanNotFoundError';
+  readonly code = 'not_found';
 }
-export class PlanExpiredError extends Error {
+export class PlanExpiredError extends ActionRefusedError {
   override name = 'PlanExpiredError';
+  readonly code = 'plan_expired';
 }
 /** The plan belongs to another action, or was already applied under another key. */
-export class PlanConflictError extends Error {
+export class PlanConflictError extends ActionRefusedError {
   override name = 'PlanConflictError';
+  readonly code = 'conflict';
 }
-export class PlanStaleError extends Error {
+export class PlanStaleError extends ActionRefusedError {
   override name = 'PlanStaleError';
+  readonly code = 'plan_stale';
   constructor(
     message: string,
     readonly changed: { field: string; planned: unknown; now: unknown }[]
   ) {
     super(message);
   }
+  override get details(): unknown {
+    return { changed: this.changed };
+  }
 }
-export class IdempotencyMismatchError extends Error {
+export class IdempotencyMismatchError extends ActionRefusedError {
   override name = 'IdempotencyMismatchError';
+  readonly code = 'idempotency_mismatch';
 }
-export class InterlockError extends Error {
+export class InterlockError extends ActionRefusedError {
   override name = 'InterlockError';
+  readonly code = 'interlock';
   constructor(readonly interlocks: Interlock[]) {
     super(`refused by interlock: ${interlocks.map((i) => i.message).join('; ')}`);
+  }
+  override get details(): unknown {
+    return { interlocks: this.interlocks };
   }
 }
 export class ActionNotFoundError extends Error {

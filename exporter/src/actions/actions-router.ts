@@ -4,17 +4,9 @@ import type { ApiRouter } from '../api/api-router';
 import { notFound } from '../api/api-router';
 import { actorOf, type Principal } from '../api/auth';
 import { ApiError } from '../api/errors';
-import { csvList, cursorParam, encodeCursor, limitParam, pageOf, stdErrors } from '../api/schemas';
-import {
-  ActionForbiddenError,
-  IdempotencyMismatchError,
-  InterlockError,
-  PlanConflictError,
-  PlanExpiredError,
-  PlanNotFoundError,
-  PlanStaleError,
-  UnknownActionError,
-} from './action-errors';
+import { pageBySeq } from '../api/paging';
+import { csvList, cursorParam, limitParam, pageOf, stdErrors } from '../api/schemas';
+import { ActionRefusedError, InterlockError } from './action-errors';
 import type { ActionService, Caller } from './action-service';
 import { ACTION_STATUSES, ACTION_TRIGGERS, type ActionRecord, type Plan } from './actions-repository';
 
@@ -112,14 +104,7 @@ export function callerOf(p: Principal): Caller {
 
 /** Maps the action service's errors onto the API's error codes. */
 export function actionApiError(err: unknown): unknown {
-  if (err instanceof UnknownActionError) return new ApiError('not_found', err.message);
-  if (err instanceof PlanNotFoundError) return new ApiError('not_found', err.message);
-  if (err instanceof ActionForbiddenError) return new ApiError('forbidden', err.message);
-  if (err instanceof PlanExpiredError) return new ApiError('plan_expired', err.message);
-  if (err instanceof PlanStaleError) return new ApiError('plan_stale', err.message, { changed: err.changed });
-  if (err instanceof PlanConflictError) return new ApiError('conflict', err.message);
-  if (err instanceof IdempotencyMismatchError) return new ApiError('idempotency_mismatch', err.message);
-  if (err instanceof InterlockError) return new ApiError('interlock', err.message, { interlocks: err.interlocks });
+  if (err instanceof ActionRefusedError) return new ApiError(err.code, err.message, err.details);
   return err;
 }
 
@@ -157,11 +142,7 @@ export function actionsRoutes(actions: ActionService): (api: ApiRouter) => void 
           before: query.cursor,
           limit: query.limit + 1,
         });
-        const page = rows.slice(0, query.limit);
-        return {
-          items: page.map(actionView),
-          next_cursor: rows.length > query.limit ? encodeCursor(page.at(-1)!.seq) : null,
-        };
+        return pageBySeq(rows, query.limit, actionView);
       }
     );
     api.add(

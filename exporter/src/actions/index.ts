@@ -13,6 +13,7 @@ export {
 } from './executors';
 export type { Executor, ExecutionRequest, ExecutionResult } from './executors';
 export {
+  ActionRefusedError,
   ActionForbiddenError,
   ActionNotFoundError,
   IdempotencyMismatchError,

@@ -1,4 +1,6 @@
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database';
+import { SqlFilter } from '../store/sql-filter';
 
 export const AGENT_STATUSES = ['idle', 'busy', 'offline', 'down'] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
@@ -96,6 +98,12 @@ const LOAD = `(SELECT COUNT(*) FROM tasks t WHERE t.agent = a.name AND t.status 
 const AGENT_SELECT = `SELECT a.rowid AS rowid, a.*, ${LOAD} AS load FROM agents a`;
 const TASK_SELECT = `SELECT t.*, (SELECT group_concat(depends_on) FROM task_dependencies d WHERE d.task_id = t.id) AS deps FROM tasks t`;
 
+/** `{ status: n }` from a `SELECT status, COUNT(*) AS n … GROUP BY status` statement. */
+function countsOf(stmt: Statement<unknown[]>): Record<string, number> {
+  const rows = stmt.all() as { status: string; n: number }[];
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}
+
 function toAgent(r: AgentRow): Agent & { rowid: number } {
   return {
     rowid: r.rowid,
@@ -186,6 +194,11 @@ export class AgentsRepository {
   private readonly readyPageStmt;
   private readonly assignStmt;
   private readonly setAgentStatusStmt;
+  // Read on every stale check, /metrics scrape and status build.
+  private readonly staleCandidatesStmt;
+  private readonly heartbeatAgesStmt;
+  private readonly agentsByStatusStmt;
+  private readonly tasksByStatusStmt;
 
   constructor(private readonly db: Db) {
     this.getAgentStmt = db.prepare(`${AGENT_SELECT} WHERE a.name = ?`);
@@ -204,6 +217,12 @@ export class AgentsRepository {
       `UPDATE tasks SET status = 'assigned', agent = ?, assigned_at = ?, updated_at = ? WHERE id = ? AND status = 'queued'`
     );
     this.setAgentStatusStmt = db.prepare('UPDATE agents SET status = ?, updated_at = ? WHERE name = ?');
+    this.staleCandidatesStmt = db.prepare(
+      `SELECT name, last_heartbeat, heartbeat_window_s FROM agents WHERE status IN ('idle', 'busy')`
+    );
+    this.heartbeatAgesStmt = db.prepare('SELECT name, status, last_heartbeat FROM agents');
+    this.agentsByStatusStmt = db.prepare('SELECT status, COUNT(*) AS n FROM agents GROUP BY status');
+    this.tasksByStatusStmt = db.prepare('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status');
   }
 
   getAgent(name: string): Agent | undefined {
@@ -293,22 +312,12 @@ export class AgentsRepository {
   }
 
   listAgents(q: AgentQuery): (Agent & { rowid: number })[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (q.status?.length) {
-      where.push(`a.status IN (${q.status.map(() => '?').join(',')})`);
-      args.push(...q.status);
-    }
-    if (q.capability) {
-      where.push('EXISTS (SELECT 1 FROM json_each(a.capabilities) c WHERE c.value = ?)');
-      args.push(q.capability);
-    }
-    if (q.after !== undefined) {
-      where.push('a.rowid > ?');
-      args.push(q.after);
-    }
-    const sql = `${AGENT_SELECT} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY a.rowid ASC LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, q.limit) as AgentRow[]).map(toAgent);
+    const where = new SqlFilter()
+      .in('a.status', q.status)
+      .when(q.capability, 'EXISTS (SELECT 1 FROM json_each(a.capabilities) c WHERE c.value = ?)')
+      .when(q.after, 'a.rowid > ?');
+    const sql = `${AGENT_SELECT} ${where} ORDER BY a.rowid ASC LIMIT ?`;
+    return (this.db.prepare(sql).all(...where.args, q.limit) as AgentRow[]).map(toAgent);
   }
 
   /** Agents that may receive work: available status and spare capacity. */
@@ -320,9 +329,11 @@ export class AgentsRepository {
 
   /** Agents whose last heartbeat is older than their window (offline and already-down agents excluded). */
   staleCandidates(nowMs: number): { name: string; age_s: number }[] {
-    const rows = this.db
-      .prepare(`SELECT name, last_heartbeat, heartbeat_window_s FROM agents WHERE status IN ('idle', 'busy')`)
-      .all() as { name: string; last_heartbeat: string; heartbeat_window_s: number }[];
+    const rows = this.staleCandidatesStmt.all() as {
+      name: string;
+      last_heartbeat: string;
+      heartbeat_window_s: number;
+    }[];
     const out: { name: string; age_s: number }[] = [];
     for (const r of rows) {
       const age = (nowMs - Date.parse(r.last_heartbeat)) / 1000;
@@ -332,33 +343,21 @@ export class AgentsRepository {
   }
 
   heartbeatAges(nowMs: number): { name: string; status: AgentStatus; age_s: number }[] {
-    return (
-      this.db.prepare('SELECT name, status, last_heartbeat FROM agents').all() as {
-        name: string;
-        status: AgentStatus;
-        last_heartbeat: string;
-      }[]
-    ).map((r) => ({
-      name: r.name,
-      status: r.status,
-      age_s: Math.max(0, (nowMs - Date.parse(r.last_heartbeat)) / 1000),
-    }));
+    return (this.heartbeatAgesStmt.all() as { name: string; status: AgentStatus; last_heartbeat: string }[]).map(
+      (r) => ({
+        name: r.name,
+        status: r.status,
+        age_s: Math.max(0, (nowMs - Date.parse(r.last_heartbeat)) / 1000),
+      })
+    );
   }
 
   countAgentsByStatus(): Record<string, number> {
-    const rows = this.db.prepare('SELECT status, COUNT(*) AS n FROM agents GROUP BY status').all() as {
-      status: string;
-      n: number;
-    }[];
-    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+    return countsOf(this.agentsByStatusStmt);
   }
 
   countTasksByStatus(): Record<string, number> {
-    const rows = this.db.prepare('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status').all() as {
-      status: string;
-      n: number;
-    }[];
-    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+    return countsOf(this.tasksByStatusStmt);
   }
 
   getTask(id: number): Task | undefined {
@@ -401,26 +400,13 @@ export class AgentsRepository {
   }
 
   listTasks(q: TaskQuery): Task[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (q.status?.length) {
-      where.push(`t.status IN (${q.status.map(() => '?').join(',')})`);
-      args.push(...q.status);
-    }
-    if (q.agent) {
-      where.push('t.agent = ?');
-      args.push(q.agent);
-    }
-    if (q.category) {
-      where.push('t.category = ?');
-      args.push(q.category);
-    }
-    if (q.after !== undefined) {
-      where.push('t.id > ?');
-      args.push(q.after);
-    }
-    const sql = `${TASK_SELECT} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY t.id ASC LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, q.limit) as TaskRow[]).map(toTask);
+    const where = new SqlFilter()
+      .in('t.status', q.status)
+      .when(q.agent, 't.agent = ?')
+      .when(q.category, 't.category = ?')
+      .when(q.after, 't.id > ?');
+    const sql = `${TASK_SELECT} ${where} ORDER BY t.id ASC LIMIT ?`;
+    return (this.db.prepare(sql).all(...where.args, q.limit) as TaskRow[]).map(toTask);
   }
 
   readyPage(

@@ -3,7 +3,8 @@ import type { ApiRouter } from '../api/api-router';
 import { type Principal, actorOf } from '../api/auth';
 import { ApiError } from '../api/errors';
 import type { RouteModule } from '../api/http-server';
-import { csvList, cursorParam, encodeCursor, limitParam, pageOf, stdErrors } from '../api/schemas';
+import { pageByKey } from '../api/paging';
+import { csvList, cursorParam, limitParam, pageOf, stdErrors } from '../api/schemas';
 import { AGENT_STATUSES, type Agent, TASK_STATUSES, type Task } from './agents-repository';
 import {
   type AgentService,
@@ -97,12 +98,12 @@ export function agentsRoutes(service: AgentService): RouteModule {
         after: query.cursor,
         limit: query.limit + 1,
       });
-      const items = rows.slice(0, query.limit);
-      const last = items[items.length - 1];
-      return {
-        items: items.map(({ rowid: _r, ...a }) => view(a)),
-        next_cursor: rows.length > query.limit && last ? encodeCursor(last.rowid) : null,
-      };
+      return pageByKey(
+        rows,
+        query.limit,
+        (a) => a.rowid,
+        ({ rowid: _r, ...a }) => view(a)
+      );
     };
     const listTasks = ({
       query,
@@ -116,9 +117,12 @@ export function agentsRoutes(service: AgentService): RouteModule {
         after: query.cursor,
         limit: query.limit + 1,
       });
-      const items = rows.slice(0, query.limit);
-      const last = items[items.length - 1];
-      return { items, next_cursor: rows.length > query.limit && last ? encodeCursor(last.id) : null };
+      return pageByKey(
+        rows,
+        query.limit,
+        (task) => task.id,
+        (task) => task
+      );
     };
 
     for (const alias of [false, true]) {

@@ -62,6 +62,22 @@ export type ControlHook = (info: {
 
 export const toOpenApiPath = (p: string): string => p.replace(/:([A-Za-z_]+)/g, '{$1}');
 
+const BODY_ERROR = Symbol('lookout.bodyError');
+type WithBodyError = Request & { [BODY_ERROR]?: unknown };
+
+/**
+ * The JSON body parser runs before routing, so its refusals (malformed JSON, too large) are kept
+ * on the request instead of ending it there: a control route can then attach the audit hook first.
+ */
+export function keepBodyError(req: Request, err: unknown): void {
+  (req as WithBodyError)[BODY_ERROR] = err;
+}
+
+/** The body parser's refusal kept by `keepBodyError`, if any; it is answered before anything else. */
+export function bodyErrorOf(req: Request): unknown {
+  return (req as WithBodyError)[BODY_ERROR];
+}
+
 /**
  * Declares routes once: express handler, zod validation of params/query/body, role check,
  * OpenAPI entry and the route list the docs test reads.
@@ -100,6 +116,8 @@ export class ApiRouter {
     if (!spec.alias) this.register(spec);
     const run = async (req: Request, res: Response): Promise<void> => {
       (res.locals as { route?: string }).route = spec.path;
+      const bodyError = bodyErrorOf(req);
+      if (bodyError !== undefined) throw bodyError;
       const principal = this.authenticate(req, spec.access);
       const params = parseOr(spec.params, req.params, 'params');
       const query = parseOr(spec.query, req.query, 'query');
@@ -140,6 +158,17 @@ export class ApiRouter {
                   body: (res.locals as { body?: unknown }).body,
                 });
               });
+            }
+            const bodyError = bodyErrorOf(req);
+            if (bodyError !== undefined) {
+              // A refused body still answers first (as before routing), but the audit names the caller when it can.
+              try {
+                (req as Request & { principal?: Principal }).principal = this.authenticate(req, spec.access);
+              } catch {
+                // unauthenticated: audited as anonymous
+              }
+              next(bodyError);
+              return;
             }
             // Authenticate before the limiter so it can key on the token and 401 comes first.
             try {

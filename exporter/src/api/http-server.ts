@@ -7,7 +7,7 @@ import { OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import type { Part, SidecarContext } from '../context';
 import { type Access, type Principal, type TokenStore, allows } from './auth';
 import { ApiError, type ErrorBody, ERROR_CODES } from './errors';
-import { ApiRouter, type ControlHook } from './api-router';
+import { ApiRouter, type ControlHook, bodyErrorOf, keepBodyError } from './api-router';
 import { registerCoreRoutes } from './routers/core-routes';
 import { StreamHub } from './routers/stream-router';
 
@@ -36,7 +36,14 @@ export class HttpServer implements Part {
     app.set('etag', false);
     app.set('trust proxy', false);
     app.use(this.requestContext);
-    app.use(express.json({ limit: '1mb', strict: false }));
+    const json = express.json({ limit: '1mb', strict: false });
+    // A refused body is answered by the matched route (so control routes audit it) or by the 404 below.
+    app.use((req: Request, res: Response, next: NextFunction) =>
+      json(req, res, (err?: unknown) => {
+        if (err !== undefined && err !== null) keepBodyError(req, err);
+        next();
+      })
+    );
     const router = express.Router();
     this.api = new ApiRouter(
       router,
@@ -69,6 +76,8 @@ export class HttpServer implements Part {
     for (const m of modules) m(this.api);
     app.use(router);
     app.use((req: Request, _res: Response, next: NextFunction) => {
+      const bodyError = bodyErrorOf(req);
+      if (bodyError !== undefined) return next(bodyError);
       next(new ApiError('not_found', `no route ${req.method} ${req.path}`));
     });
     app.use(this.errorHandler);

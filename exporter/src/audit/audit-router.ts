@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ApiRouter } from '../api/api-router';
-import { cursorParam, encodeCursor, isoTime, limitParam, pageOf, stdErrors } from '../api/schemas';
+import { pageBySeq } from '../api/paging';
+import { cursorParam, isoTime, limitParam, pageOf, stdErrors } from '../api/schemas';
 import type { AuditEntry, AuditLog } from './audit-log';
 
 const entrySchema = z.object({
@@ -54,11 +55,7 @@ export function auditRoutes(audit: AuditLog): (api: ApiRouter) => void {
           before: query.cursor,
           limit: query.limit + 1,
         });
-        const page = rows.slice(0, query.limit);
-        return {
-          items: page.map(view),
-          next_cursor: rows.length > query.limit ? encodeCursor(page.at(-1)!.seq) : null,
-        };
+        return pageBySeq(rows, query.limit, view);
       }
     );
   };

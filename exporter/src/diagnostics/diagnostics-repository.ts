@@ -105,6 +105,8 @@ export class DiagnosticsRepository {
   private readonly linksOfStmt;
   private readonly resolveLinkStmt;
   private readonly activeForRuleStmt;
+  private readonly activeBySeverityStmt;
+  private readonly overdueCountStmt;
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
@@ -123,6 +125,13 @@ export class DiagnosticsRepository {
       'INSERT INTO diagnostic_history (diagnostic_id, ts, actor, action, changes, note) VALUES (?, ?, ?, ?, ?, ?)'
     );
     this.historyStmt = db.prepare('SELECT * FROM diagnostic_history WHERE diagnostic_id = ? ORDER BY seq');
+    // Read on every /metrics scrape and status build.
+    this.activeBySeverityStmt = db.prepare(
+      `SELECT severity, COUNT(*) AS n FROM diagnostics WHERE ${ACTIVE_SQL} GROUP BY severity`
+    );
+    this.overdueCountStmt = db
+      .prepare(`SELECT COUNT(*) FROM diagnostics WHERE ${ACTIVE_SQL} AND due_at IS NOT NULL AND due_at < ?`)
+      .pluck();
     this.insertLinkStmt = db.prepare(
       `INSERT INTO diagnostic_incidents (incident_id, diagnostic_id, rule, node, severity, title, linked_at)
        VALUES (@incident_id, @diagnostic_id, @rule, @node, @severity, @title, @linked_at)`
@@ -300,18 +309,13 @@ export class DiagnosticsRepository {
   /** Open and in-progress diagnostics per severity (every severity present, zero when none). */
   activeBySeverity(): Record<DiagnosticSeverity, number> {
     const out = Object.fromEntries(DIAGNOSTIC_SEVERITIES.map((s) => [s, 0])) as Record<DiagnosticSeverity, number>;
-    const rows = this.db
-      .prepare(`SELECT severity, COUNT(*) AS n FROM diagnostics WHERE ${ACTIVE_SQL} GROUP BY severity`)
-      .all() as { severity: number; n: number }[];
+    const rows = this.activeBySeverityStmt.all() as { severity: number; n: number }[];
     for (const r of rows) out[severityOfRank(r.severity)] = r.n;
     return out;
   }
 
   overdueCount(now: string): number {
-    return this.db
-      .prepare(`SELECT COUNT(*) FROM diagnostics WHERE ${ACTIVE_SQL} AND due_at IS NOT NULL AND due_at < ?`)
-      .pluck()
-      .get(now) as number;
+    return this.overdueCountStmt.get(now) as number;
   }
 
   /** Active diagnostics due before `until` not yet notified for `kind`. */

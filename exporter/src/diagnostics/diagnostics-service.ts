@@ -6,6 +6,7 @@ import type { StoredEvent } from '../store/events-repository';
 import type { KvRepository } from '../store/kv-repository';
 import type { Logger } from '../log/logger';
 import type { Config } from '../config/config-schema';
+import { pageRows } from '../api/paging';
 import {
   type Diagnostic,
   type DiagnosticDraft,
@@ -68,6 +69,22 @@ export class InvalidTransitionError extends Error {
 export class InvalidCursorError extends Error {
   override name = 'InvalidCursorError';
 }
+
+/** Fields whose changes the history records, in the order it records them. */
+const TRACKED_FIELDS = [
+  'title',
+  'description',
+  'severity',
+  'status',
+  'assignee',
+  'due_at',
+  'tags',
+  'component',
+  'roadmap_url',
+] as const;
+type TrackedField = (typeof TRACKED_FIELDS)[number];
+/** Fields a patch may change: the status moves only through transitions. */
+const EDITABLE_FIELDS = TRACKED_FIELDS.filter((k): k is Exclude<TrackedField, 'status'> => k !== 'status');
 
 /** A diagnostic as the API returns it. */
 export interface DiagnosticView {
@@ -346,17 +363,7 @@ export class DiagnosticsService {
       });
       const created = repo.get(id)!;
       const changes: Record<string, FieldChange> = {};
-      for (const k of [
-        'title',
-        'description',
-        'severity',
-        'status',
-        'assignee',
-        'due_at',
-        'tags',
-        'component',
-        'roadmap_url',
-      ] as const) {
+      for (const k of TRACKED_FIELDS) {
         const v = created[k];
         if (v !== null && v !== '' && !(Array.isArray(v) && !v.length)) changes[k] = { from: null, to: v };
       }
@@ -377,16 +384,7 @@ export class DiagnosticsService {
       const before = this.must(id);
       const now = this.now().toISOString();
       const changes: Record<string, FieldChange> = {};
-      for (const k of [
-        'title',
-        'description',
-        'severity',
-        'assignee',
-        'due_at',
-        'tags',
-        'component',
-        'roadmap_url',
-      ] as const) {
+      for (const k of EDITABLE_FIELDS) {
         const to = patch[k];
         if (to === undefined || sameValue(before[k], to)) continue;
         changes[k] = { from: before[k], to };
@@ -528,13 +526,12 @@ export class DiagnosticsService {
     const now = this.now().toISOString();
     const { cursor: _c, ...rest } = req;
     const { rows, keys } = this.deps.repo.list({ ...rest, now, after, limit: req.limit + 1 });
-    const more = rows.length > req.limit;
-    const page = rows.slice(0, req.limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((d) => this.view(d, now)),
-      next_cursor: more && last ? this.encodeCursor(req.sort, req.order, keys[page.length - 1]!, last.id) : null,
-    };
+    return pageRows(
+      rows,
+      req.limit,
+      (d) => this.view(d, now),
+      (d, i) => this.encodeCursor(req.sort, req.order, keys[i]!, d.id)
+    );
   }
 
   private encodeCursor(s: SortField, o: SortOrder, k: string | number, i: number): string {

@@ -16,7 +16,12 @@ export interface Cooldown {
 
 /** Latched guardrails and cooldowns: durable, cleared together by flush_guardrails. */
 export class GuardrailsRepository {
-  constructor(private readonly db: Db) {}
+  // Read on every /metrics scrape and status build.
+  private readonly latchedStmt;
+
+  constructor(private readonly db: Db) {
+    this.latchedStmt = db.prepare('SELECT * FROM guardrails ORDER BY latched_at');
+  }
 
   latch(rule: string, incidentId: string | null, at: string): void {
     this.db
@@ -32,7 +37,7 @@ export class GuardrailsRepository {
   }
 
   latched(): Guardrail[] {
-    return this.db.prepare('SELECT * FROM guardrails ORDER BY latched_at').all() as Guardrail[];
+    return this.latchedStmt.all() as Guardrail[];
   }
 
   setCooldown(key: string, until: string, origin: string): void {

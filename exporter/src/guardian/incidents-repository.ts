@@ -34,7 +34,14 @@ export interface IncidentQuery {
 }
 
 export class IncidentsRepository {
-  constructor(private readonly db: Db) {}
+  // Read on every /metrics scrape and status build.
+  private readonly openCountsStmt;
+
+  constructor(private readonly db: Db) {
+    this.openCountsStmt = db.prepare(
+      "SELECT severity, COUNT(*) AS n FROM incidents WHERE status != 'resolved' GROUP BY severity"
+    );
+  }
 
   insert(i: Omit<Incident, 'seq'>): Incident {
     const info = this.db
@@ -106,9 +113,7 @@ export class IncidentsRepository {
 
   openCounts(): Record<IncidentSeverity, number> {
     const out: Record<IncidentSeverity, number> = { warning: 0, critical: 0 };
-    const rows = this.db
-      .prepare("SELECT severity, COUNT(*) AS n FROM incidents WHERE status != 'resolved' GROUP BY severity")
-      .all() as { severity: IncidentSeverity; n: number }[];
+    const rows = this.openCountsStmt.all() as { severity: IncidentSeverity; n: number }[];
     for (const r of rows) out[r.severity] = r.n;
     return out;
   }

@@ -3,7 +3,8 @@ import type { ApiRouter } from '../api/api-router';
 import { notFound } from '../api/api-router';
 import { actorOf } from '../api/auth';
 import { ApiError } from '../api/errors';
-import { csvList, cursorParam, encodeCursor, limitParam, pageOf, stdErrors } from '../api/schemas';
+import { pageBySeq } from '../api/paging';
+import { csvList, cursorParam, limitParam, pageOf, stdErrors } from '../api/schemas';
 import { IncidentNotFoundError, type IncidentService, IncidentTransitionError } from './incident-service';
 import { INCIDENT_STATUSES, type Incident } from './incidents-repository';
 
@@ -68,11 +69,7 @@ export function incidentsRoutes(
           before: query.cursor,
           limit: query.limit + 1,
         });
-        const page = rows.slice(0, query.limit);
-        return {
-          items: page.map(view),
-          next_cursor: rows.length > query.limit ? encodeCursor(page.at(-1)!.seq) : null,
-        };
+        return pageBySeq(rows, query.limit, view);
       }
     );
     api.add(

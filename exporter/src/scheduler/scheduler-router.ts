@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { ApiRouter } from '../api/api-router';
 import { notFound } from '../api/api-router';
 import { actorOf } from '../api/auth';
-import { cursorParam, encodeCursor, limitParam, pageOf, stdErrors } from '../api/schemas';
+import { pageBySeq } from '../api/paging';
+import { cursorParam, limitParam, pageOf, stdErrors } from '../api/schemas';
 import { DECISION_VERDICTS, type Decision } from './decisions-repository';
 import type { Scheduler } from './scheduler';
 
@@ -78,11 +79,7 @@ export function schedulerRoutes(scheduler: Scheduler): (api: ApiRouter) => void 
           before: query.cursor,
           limit: query.limit + 1,
         });
-        const page = rows.slice(0, query.limit);
-        return {
-          items: page.map(view),
-          next_cursor: rows.length > query.limit ? encodeCursor(page.at(-1)!.seq) : null,
-        };
+        return pageBySeq(rows, query.limit, view);
       }
     );
     api.add(

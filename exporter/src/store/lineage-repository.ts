@@ -54,15 +54,41 @@ export function pointerOf(doc: LineageDoc, status: 'active' | 'canary'): string 
   return holders[holders.length - 1]!.id;
 }
 
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 /**
  * Lineage as last read from the workspace, every generation ever seen, and the append-only
  * ledger of pointer moves that answers "what was serving at T".
  */
 export class LineageRepository {
   private readonly kv: KvRepository;
+  // pointerAt, moves and current() run on every /metrics scrape and status build: statements are
+  // prepared once and the parsed current view is kept until the next apply() or recordMove().
+  private readonly insertMoveStmt;
+  private readonly pointerNowStmt;
+  private readonly pointerAtStmt;
+  private readonly movesStmt;
+  private readonly movesOfModelStmt;
+  private currentView: Readonly<LineageView> | undefined;
 
   constructor(private readonly db: Db) {
     this.kv = new KvRepository(db);
+    this.insertMoveStmt = db.prepare(
+      'INSERT INTO lineage_pointer_moves (ts, model, pointer, generation, previous, actor, reason, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
+    );
+    const pointerSql = (at: boolean): string =>
+      `SELECT generation FROM lineage_pointer_moves WHERE model = ? AND pointer = ? ${at ? 'AND ts <= ?' : ''}
+         ORDER BY seq DESC LIMIT 1`;
+    this.pointerNowStmt = db.prepare(pointerSql(false));
+    this.pointerAtStmt = db.prepare(pointerSql(true));
+    this.movesStmt = db.prepare('SELECT * FROM lineage_pointer_moves ORDER BY seq DESC LIMIT ?');
+    this.movesOfModelStmt = db.prepare('SELECT * FROM lineage_pointer_moves WHERE model = ? ORDER BY seq DESC LIMIT ?');
   }
 
   /** Stores a validated document; records pointer moves it implies. Returns the moves made. */
@@ -73,6 +99,7 @@ export class LineageRepository {
     actor: string | null = null,
     reason: string | null = null
   ): PointerMove[] {
+    this.currentView = undefined;
     return this.db.transaction(() => {
       const upsert = this.db.prepare(
         `INSERT INTO lineage_generations (model, id, parent, created_at, status, doc, first_seen, updated_at)
@@ -119,11 +146,8 @@ export class LineageRepository {
     actor: string | null,
     reason: string | null
   ): PointerMove {
-    const info = this.db
-      .prepare(
-        'INSERT INTO lineage_pointer_moves (ts, model, pointer, generation, previous, actor, reason, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
-      )
-      .run(ts, model, pointer, generation, previous, actor, reason, source);
+    this.currentView = undefined;
+    const info = this.insertMoveStmt.run(ts, model, pointer, generation, previous, actor, reason, source);
     return { seq: Number(info.lastInsertRowid), ts, model, pointer, generation, previous, actor, reason, source };
   }
 
@@ -210,25 +234,26 @@ export class LineageRepository {
 
   /** Pointer value at time `at` (ISO), or now when undefined. */
   pointerAt(model: string, pointer: 'active' | 'canary', at: string | undefined): string | null {
-    const row = this.db
-      .prepare(
-        `SELECT generation FROM lineage_pointer_moves WHERE model = ? AND pointer = ? ${at ? 'AND ts <= ?' : ''}
-         ORDER BY seq DESC LIMIT 1`
-      )
-      .get(...(at ? [model, pointer, at] : [model, pointer])) as { generation: string | null } | undefined;
+    const row = (at ? this.pointerAtStmt.get(model, pointer, at) : this.pointerNowStmt.get(model, pointer)) as
+      { generation: string | null } | undefined;
     return row ? row.generation : null;
   }
 
   moves(model?: string, limit = 1000): PointerMove[] {
-    const rows = model
-      ? this.db
-          .prepare('SELECT * FROM lineage_pointer_moves WHERE model = ? ORDER BY seq DESC LIMIT ?')
-          .all(model, limit)
-      : this.db.prepare('SELECT * FROM lineage_pointer_moves ORDER BY seq DESC LIMIT ?').all(limit);
+    const rows = model ? this.movesOfModelStmt.all(model, limit) : this.movesStmt.all(limit);
     return rows as PointerMove[];
   }
 
-  current(): LineageView {
+  /** The current lineage; shared between callers and frozen, so nobody can change it under the others. */
+  current(): Readonly<LineageView> {
+    if (this.currentView) return this.currentView;
+    const view = deepFreeze(this.readCurrent());
+    // Inside a transaction the read may be rolled back (apply() runs in the watcher's batch): not cached.
+    if (!this.db.inTransaction) this.currentView = view;
+    return view;
+  }
+
+  private readCurrent(): LineageView {
     const cur = this.kv.get<{ doc: LineageDoc; updated_at: string }>(CURRENT_KEY);
     if (!cur) return { model: null, generations: [], active: null, canary: null, updated_at: null };
     return {

@@ -1,7 +1,6 @@
-import { type NatsConnection, connect } from '@nats-io/transport-node';
-import { type NatsServer, startNatsServer } from '../helpers/nats-server';
-import { type TestSidecar, startTestSidecar } from '../helpers/sidecar';
-import { deleteAllStreams } from '../helpers/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { type NatsSidecar, startNatsSidecar } from '../helpers/nats-sidecar';
+import type { TestSidecar } from '../helpers/sidecar';
 import { waitFor } from '../helpers/wait';
 
 const enc = new TextEncoder();
@@ -16,23 +15,16 @@ interface TaskBody {
 }
 
 describe('agents and tasks, end to end over REST and NATS', () => {
-  let nats: NatsServer;
+  let h: NatsSidecar;
   let t: TestSidecar;
   let nc: NatsConnection;
 
   beforeAll(async () => {
-    nats = await startNatsServer();
-    t = await startTestSidecar({
-      overrides: { nats: { url: nats.url }, agents: { stale_check_interval_ms: 100, assign_interval_ms: 100 } },
-    });
-    await waitFor(() => t.sidecar.ctx.bus.isConnected());
-    nc = await connect({ servers: nats.url });
+    h = await startNatsSidecar({ agents: { stale_check_interval_ms: 100, assign_interval_ms: 100 } });
+    ({ t, nc } = h);
   });
   afterAll(async () => {
-    await nc.close();
-    await t.stop();
-    await deleteAllStreams(nats.url);
-    await nats.dispose();
+    await h.stop();
   });
 
   it('an agent registers itself, receives a matching task on lookout.tasks.<agent>, works it and reports the duration', async () => {

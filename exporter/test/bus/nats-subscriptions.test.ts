@@ -1,14 +1,13 @@
-import { type NatsConnection, connect } from '@nats-io/transport-node';
-import { type NatsServer, startNatsServer } from '../helpers/nats-server';
-import { type TestSidecar, startTestSidecar } from '../helpers/sidecar';
-import { deleteAllStreams } from '../helpers/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { type NatsSidecar, startNatsSidecar } from '../helpers/nats-sidecar';
+import type { TestSidecar } from '../helpers/sidecar';
 import { waitFor } from '../helpers/wait';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 describe('inbound NATS subscriptions', () => {
-  let nats: NatsServer;
+  let h: NatsSidecar;
   let t: TestSidecar;
   let nc: NatsConnection;
 
@@ -22,16 +21,11 @@ describe('inbound NATS subscriptions', () => {
   };
 
   beforeAll(async () => {
-    nats = await startNatsServer();
-    t = await startTestSidecar({ overrides: { nats: { url: nats.url } } });
-    await waitFor(() => t.sidecar.ctx.bus.isConnected());
-    nc = await connect({ servers: nats.url });
+    h = await startNatsSidecar();
+    ({ t, nc } = h);
   });
   afterAll(async () => {
-    await nc.close();
-    await t.stop();
-    await deleteAllStreams(nats.url);
-    await nats.dispose();
+    await h.stop();
   });
 
   it('telemetry on lookout.telemetry.<node> becomes workload gauges and is acknowledged', async () => {

@@ -5,16 +5,8 @@ import type { SidecarContext } from '../../context';
 import { FEED_NAMES, FEEDS, type FeedName, severitySchema } from '../../events/event';
 import { type ApiRouter, notFound } from '../api-router';
 import { ApiError } from '../errors';
-import {
-  csvList,
-  encodeCursor,
-  eventFilterQuery,
-  eventSchema,
-  isoTime,
-  limitParam,
-  pageOf,
-  stdErrors,
-} from '../schemas';
+import { pageBySeq } from '../paging';
+import { csvList, eventFilterQuery, eventSchema, isoTime, limitParam, pageOf, stdErrors } from '../schemas';
 import type { StreamHub } from './stream-router';
 import type { Artifact } from '../../store/artifacts-repository';
 import type { Principal } from '../auth';
@@ -435,12 +427,7 @@ export function registerCoreRoutes(
         before: query.cursor,
         limit: query.limit + 1,
       });
-      const more = rows.length > query.limit;
-      const page = rows.slice(0, query.limit);
-      return {
-        items: page.map(({ seq: _s, ...e }) => e),
-        next_cursor: more ? encodeCursor(page[page.length - 1]!.seq) : null,
-      };
+      return pageBySeq(rows, query.limit, ({ seq: _s, ...e }) => e);
     }
   );
 
