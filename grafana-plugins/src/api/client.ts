@@ -1,0 +1,114 @@
+import { getBackendSrv } from '@grafana/runtime';
+import { lastValueFrom } from 'rxjs';
+import { PROXY_BASE } from '../constants';
+import { newIdempotencyKey } from '../data/ids';
+import { toApiError } from './errors';
+import type {
+  ActionPlan,
+  ActionRecord,
+  Agent,
+  AuditEntry,
+  CalibrationImage,
+  Decision,
+  FeedName,
+  Incident,
+  LineageResponse,
+  LookoutEvent,
+  Page,
+  Severity,
+  StatusResponse,
+  Task,
+} from './types';
+
+type Query = Record<string, string | number | undefined | null>;
+
+/** Builds a plugin-proxy URL for a sidecar path such as `api/v1/status`. */
+export function proxyUrl(path: string, query?: Query): string {
+  const clean = path.replace(/^\/+/, '');
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) {
+    if (v !== undefined && v !== null && v !== '') {
+      qs.set(k, String(v));
+    }
+  }
+  const s = qs.toString();
+  return `${PROXY_BASE}/${clean}${s ? `?${s}` : ''}`;
+}
+
+async function request<T>(
+  method: 'GET' | 'POST',
+  path: string,
+  opts: { query?: Query; body?: unknown; headers?: Record<string, string> } = {}
+): Promise<T> {
+  try {
+    const response = await lastValueFrom(
+      getBackendSrv().fetch<T>({
+        url: proxyUrl(path, opts.query),
+        method,
+        data: opts.body,
+        headers: opts.headers,
+        // Errors are shown in the panels themselves, not as Grafana toasts.
+        showErrorAlert: false,
+        showSuccessAlert: false,
+      })
+    );
+    return response.data;
+  } catch (err) {
+    throw toApiError(err);
+  }
+}
+
+export interface FeedQuery {
+  cursor?: string | null;
+  limit?: number;
+  source?: string;
+  kind?: string;
+  severity?: Severity;
+  since?: string;
+  until?: string;
+}
+
+/** The typed Lookout sidecar API, reached only through `/api/plugin-proxy/lookout-ops-app/`. */
+export const lookoutApi = {
+  status: (): Promise<StatusResponse> => request('GET', 'api/v1/status'),
+  lineage: (at?: string): Promise<LineageResponse> => request('GET', 'api/v1/lineage', { query: { at } }),
+  calibration: (q: {
+    generation?: string;
+    kind?: string;
+    cursor?: string | null;
+    limit?: number;
+  }): Promise<Page<CalibrationImage>> => request('GET', 'api/v1/artifacts/calibration', { query: q }),
+  /** Browser-loadable URL for an image item (`url` is relative to the sidecar root). */
+  imageUrl: (item: Pick<CalibrationImage, 'url' | 'id'>): string =>
+    proxyUrl(item.url || `api/v1/artifacts/calibration/${encodeURIComponent(item.id)}/image`),
+  feed: (feed: FeedName, q: FeedQuery = {}): Promise<Page<LookoutEvent>> =>
+    request('GET', `api/v1/feeds/${feed}`, { query: { ...q } }),
+  streamUrl: (feeds: FeedName[], severity?: Severity): string =>
+    proxyUrl('api/v1/stream', { feeds: feeds.join(','), severity }),
+  planAction: (name: string, params?: Record<string, unknown>): Promise<ActionPlan> =>
+    request('POST', `api/v1/actions/${encodeURIComponent(name)}/plan`, { body: params ? { params } : {} }),
+  applyAction: (
+    name: string,
+    planId: string,
+    reason: string,
+    idempotencyKey = newIdempotencyKey()
+  ): Promise<ActionRecord> =>
+    request('POST', `api/v1/actions/${encodeURIComponent(name)}/apply`, {
+      body: { plan_id: planId, reason },
+      headers: { 'Idempotency-Key': idempotencyKey },
+    }),
+  action: (id: string): Promise<ActionRecord> => request('GET', `api/v1/actions/${encodeURIComponent(id)}`),
+  actions: (limit = 20): Promise<Page<ActionRecord>> => request('GET', 'api/v1/actions', { query: { limit } }),
+  incidents: (status?: string): Promise<Page<Incident>> => request('GET', 'api/v1/incidents', { query: { status } }),
+  ackIncident: (id: string, note: string): Promise<Incident> =>
+    request('POST', `api/v1/incidents/${encodeURIComponent(id)}/ack`, { body: { note } }),
+  resolveIncident: (id: string, note: string): Promise<Incident> =>
+    request('POST', `api/v1/incidents/${encodeURIComponent(id)}/resolve`, { body: { note } }),
+  decision: (id: string): Promise<Decision> => request('GET', `api/v1/decisions/${encodeURIComponent(id)}`),
+  agents: (cursor?: string | null): Promise<Page<Agent>> => request('GET', 'api/v1/agents', { query: { cursor } }),
+  tasks: (cursor?: string | null): Promise<Page<Task>> => request('GET', 'api/v1/tasks', { query: { cursor } }),
+  audit: (cursor?: string | null, limit = 100): Promise<Page<AuditEntry>> =>
+    request('GET', 'api/v1/audit', { query: { cursor, limit } }),
+};
+
+export type LookoutApi = typeof lookoutApi;

@@ -1,0 +1,211 @@
+import React, { useEffect, useMemo, useRef, useState } from 'react';
+import { cx } from '@emotion/css';
+import { Alert, Button, Field, LoadingPlaceholder, Modal, TextArea, useStyles2 } from '@grafana/ui';
+import { lookoutApi, TERMINAL_ACTION_STATUSES, type ActionPlan, type ActionRecord } from '../../api';
+import { newIdempotencyKey } from '../../data/ids';
+import { formatValue } from '../../data/format';
+import { TEST_IDS } from '../../testIds';
+import { getStyles } from './ActionFlow.styles';
+
+export interface ActionFlowProps {
+  action: string;
+  params?: Record<string, unknown>;
+  onDismiss: () => void;
+  /** Called once the action reaches a terminal status (verified, failed, timed_out). */
+  onFinished?: (record: ActionRecord) => void;
+  pollMs?: number;
+}
+
+const STEPS = ['applying', 'applied', 'verified'] as const;
+
+/**
+ * Plan → confirm → apply → follow. Nothing is applied before the user has seen the plan and typed a reason; the
+ * Idempotency-Key is fixed per plan so a retried click cannot apply twice.
+ */
+export function ActionFlow({
+  action,
+  params,
+  onDismiss,
+  onFinished,
+  pollMs = 1000,
+}: ActionFlowProps): React.JSX.Element {
+  const s = useStyles2(getStyles);
+  const [plan, setPlan] = useState<ActionPlan>();
+  const [error, setError] = useState<string>();
+  const [reason, setReason] = useState('');
+  const [submitting, setSubmitting] = useState(false);
+  const [record, setRecord] = useState<ActionRecord>();
+  const key = useMemo(() => newIdempotencyKey(), []);
+  const finished = useRef(false);
+
+  useEffect(() => {
+    let live = true;
+    lookoutApi.planAction(action, params).then(
+      (p) => live && setPlan(p),
+      (e: Error) => live && setError(`Planning ${action} failed: ${e.message}`)
+    );
+    return () => {
+      live = false;
+    };
+  }, [action, params]);
+
+  const status = record?.status;
+  const terminal = status !== undefined && (TERMINAL_ACTION_STATUSES as string[]).includes(status);
+
+  useEffect(() => {
+    if (!record || terminal) {
+      if (record && terminal && !finished.current) {
+        finished.current = true;
+        onFinished?.(record);
+      }
+      return undefined;
+    }
+    const h = setTimeout(() => {
+      lookoutApi
+        .action(record.id)
+        .then(setRecord, (e: Error) => setError(`Could not follow action ${record.id}: ${e.message}`));
+    }, pollMs);
+    return () => clearTimeout(h);
+  }, [record, terminal, pollMs, onFinished]);
+
+  const onApply = async (): Promise<void> => {
+    if (!plan || !reason.trim()) {
+      return;
+    }
+    setSubmitting(true);
+    setError(undefined);
+    try {
+      setRecord(await lookoutApi.applyAction(action, plan.plan_id, reason.trim(), key));
+    } catch (e) {
+      setError(`Applying ${action} failed: ${(e as Error).message}`);
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  // The sidecar decides: `allowed` already accounts for interlocks (and for any an admin set aside).
+  const blocked = plan && !plan.allowed;
+  const planState = plan?.state ?? plan?.current ?? {};
+  const activeInterlocks = plan?.interlocks.filter((i) => !i.overridden) ?? [];
+  const failed = status === 'failed' || status === 'timed_out';
+
+  return (
+    <Modal title={`${record ? 'Applying' : 'Plan'}: ${action}`} isOpen onDismiss={onDismiss}>
+      <div data-testid={TEST_IDS.actionFlow.modal}>
+        {error && (
+          <Alert severity="error" title="Action error">
+            {error}
+          </Alert>
+        )}
+        {!plan && !error && <LoadingPlaceholder text={`Planning ${action}…`} />}
+        {plan && (
+          <>
+            {Object.keys(planState).length > 0 && (
+              <>
+                <div className={s.heading}>Current state</div>
+                <table className={s.table} aria-label="Current state">
+                  <tbody>
+                    {Object.entries(planState).map(([k, v]) => (
+                      <tr key={k}>
+                        <th scope="row">{k}</th>
+                        <td>{formatValue(v)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </>
+            )}
+            <div className={s.heading}>What will change</div>
+            {plan.changes.length === 0 ? (
+              <p>No changes: the system is already in the requested state.</p>
+            ) : (
+              <table className={s.table} aria-label="Changes" data-testid={TEST_IDS.actionFlow.changes}>
+                <thead>
+                  <tr>
+                    <th>Field</th>
+                    <th>From</th>
+                    <th>To</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {plan.changes.map((c) => (
+                    <tr key={c.field}>
+                      <td>{c.field}</td>
+                      <td>{formatValue(c.from)}</td>
+                      <td className={s.to}>{formatValue(c.to)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+            {plan.interlocks.length > 0 && (
+              <Alert
+                severity={activeInterlocks.length > 0 ? 'warning' : 'info'}
+                title={
+                  activeInterlocks.length > 0 ? 'Interlocks prevent this action' : 'Interlocks set aside (break glass)'
+                }
+                data-testid={TEST_IDS.actionFlow.interlocks}
+              >
+                <ul>
+                  {plan.interlocks.map((i) => (
+                    <li key={i.code}>
+                      <code>{i.code}</code>: {i.message}
+                      {i.overridden ? ' (overridden)' : ''}
+                    </li>
+                  ))}
+                </ul>
+              </Alert>
+            )}
+            {!record && (
+              <Field label="Reason" description="Recorded in the audit log with your Grafana user" required>
+                <TextArea
+                  data-testid={TEST_IDS.actionFlow.reason}
+                  value={reason}
+                  rows={2}
+                  placeholder="Why are you doing this?"
+                  onChange={(e) => setReason(e.currentTarget.value)}
+                />
+              </Field>
+            )}
+            {record && (
+              <div className={s.steps} role="status" aria-live="polite" data-testid={TEST_IDS.actionFlow.status}>
+                {STEPS.map((step, i) => {
+                  const at = STEPS.indexOf(status as (typeof STEPS)[number]);
+                  const cls = at > i || status === 'verified' ? s.stepDone : at === i ? s.stepCurrent : s.step;
+                  return (
+                    <span key={step} className={cls}>
+                      {i > 0 && '→ '}
+                      {step}
+                    </span>
+                  );
+                })}
+                {failed && <span className={cx(s.stepFailed)}>✕ {status}</span>}
+                <span>(status: {status})</span>
+              </div>
+            )}
+            {record && failed && Boolean(record.error) && (
+              <Alert severity="error" title={`Action ${status}`}>
+                {formatValue(record.error)}
+              </Alert>
+            )}
+          </>
+        )}
+        <Modal.ButtonRow>
+          <Button variant="secondary" fill="outline" onClick={onDismiss}>
+            {record ? 'Close' : 'Cancel'}
+          </Button>
+          {!record && (
+            <Button
+              variant="destructive"
+              data-testid={TEST_IDS.actionFlow.apply}
+              disabled={!plan || Boolean(blocked) || !reason.trim() || submitting}
+              onClick={onApply}
+            >
+              {submitting ? 'Applying…' : `Apply ${action}`}
+            </Button>
+          )}
+        </Modal.ButtonRow>
+      </div>
+    </Modal>
+  );
+}

@@ -1,0 +1,2 @@
+export { ActionFlow } from './ActionFlow';
+export type { ActionFlowProps } from './ActionFlow';

@@ -1,0 +1,38 @@
+import React from 'react';
+import { render, screen } from '@testing-library/react';
+import { MemoryRouter } from 'react-router-dom';
+import type { AppRootProps } from '@grafana/data';
+import { fakeBackend } from '../../test/backend';
+import { makeStatus } from '../../test/fixtures';
+import { TEST_IDS } from '../../testIds';
+import { App } from './App';
+
+describe('App routes', () => {
+  beforeEach(() => {
+    fakeBackend({
+      'GET api/v1/status': () => makeStatus(),
+      'GET api/v1/incidents': () => ({ items: [] }),
+      'GET api/v1/feeds/scheduler': () => ({ items: [] }),
+      'GET api/v1/agents': () => ({ items: [] }),
+      'GET api/v1/tasks': () => ({ items: [] }),
+    });
+  });
+
+  it('sends unknown paths to the overview', async () => {
+    render(
+      <MemoryRouter initialEntries={['/nowhere']}>
+        <App {...({} as AppRootProps)} />
+      </MemoryRouter>
+    );
+    expect(await screen.findByTestId(TEST_IDS.pages.overview)).toBeInTheDocument();
+  });
+
+  it('routes to agents and tasks', async () => {
+    render(
+      <MemoryRouter initialEntries={['/agents']}>
+        <App {...({} as AppRootProps)} />
+      </MemoryRouter>
+    );
+    expect(await screen.findByTestId(TEST_IDS.pages.agents)).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,29 @@
+import React, { lazy, Suspense } from 'react';
+import { Navigate, Route, Routes } from 'react-router-dom';
+import type { AppRootProps } from '@grafana/data';
+import { LoadingPlaceholder } from '@grafana/ui';
+import { ROUTES } from '../../constants';
+
+const Overview = lazy(() => import('../../pages/Overview'));
+const Incidents = lazy(() => import('../../pages/Incidents'));
+const AgentsTasks = lazy(() => import('../../pages/AgentsTasks'));
+const LineageExplorer = lazy(() => import('../../pages/LineageExplorer'));
+const Audit = lazy(() => import('../../pages/Audit'));
+
+/** App routes under /a/lookout-ops-app/. Diagnostics ({@link ROUTES.Diagnostics}) gets its page with its own issue. */
+export function App(_props: AppRootProps): React.JSX.Element {
+  return (
+    <Suspense fallback={<LoadingPlaceholder text="Loading…" />}>
+      <Routes>
+        <Route path={ROUTES.Overview} element={<Overview />} />
+        <Route path={ROUTES.Incidents} element={<Incidents />} />
+        <Route path={ROUTES.Agents} element={<AgentsTasks />} />
+        <Route path={ROUTES.Lineage} element={<LineageExplorer />} />
+        <Route path={ROUTES.Audit} element={<Audit />} />
+        <Route path="*" element={<Navigate to={ROUTES.Overview} replace />} />
+      </Routes>
+    </Suspense>
+  );
+}
+
+export default App;

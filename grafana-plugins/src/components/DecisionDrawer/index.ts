@@ -1,0 +1,1 @@
+export { DecisionDrawer } from './DecisionDrawer';

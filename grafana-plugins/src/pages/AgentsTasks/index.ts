@@ -1,0 +1,1 @@
+export { AgentsTasks as default } from './AgentsTasks';

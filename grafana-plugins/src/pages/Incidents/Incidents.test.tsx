@@ -1,0 +1,53 @@
+import React from 'react';
+import { render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { fakeBackend, setOrgRole } from '../../test/backend';
+import { makeIncident } from '../../test/fixtures';
+import { Incidents } from './Incidents';
+
+describe('Incidents page', () => {
+  afterEach(() => setOrgRole('Admin'));
+
+  it('acknowledges an incident with a note, then reloads', async () => {
+    setOrgRole('Editor');
+    let status = 'open';
+    const { calls } = fakeBackend({
+      'GET api/v1/incidents': () => ({ items: [makeIncident('inc-1', { status, title: 'Drift high' })] }),
+      'POST api/v1/incidents/inc-1/ack': () => {
+        status = 'acknowledged';
+        return makeIncident('inc-1', { status });
+      },
+    });
+    render(<Incidents />);
+    const table = await screen.findByRole('table', { name: 'Incidents' });
+    await userEvent.click(within(table).getByRole('button', { name: 'Acknowledge' }));
+    await userEvent.type(screen.getByRole('textbox', { name: 'Note' }), 'looking');
+    await userEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Acknowledge' }));
+    await waitFor(() => expect(within(table).getByText('acknowledged')).toBeInTheDocument());
+    expect(calls.find((c) => c.method === 'POST')!.body).toEqual({ note: 'looking' });
+  });
+
+  it('requires a note to resolve', async () => {
+    setOrgRole('Editor');
+    const { calls } = fakeBackend({
+      'GET api/v1/incidents': () => ({ items: [makeIncident('inc-2')] }),
+      'POST api/v1/incidents/inc-2/resolve': () => makeIncident('inc-2', { status: 'resolved' }),
+    });
+    render(<Incidents />);
+    await userEvent.click(await screen.findByRole('button', { name: 'Resolve' }));
+    const dialog = screen.getByRole('dialog');
+    expect(within(dialog).getByRole('button', { name: 'Resolve' })).toBeDisabled();
+    await userEvent.type(within(dialog).getByRole('textbox', { name: 'Note' }), 'rolled back');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Resolve' }));
+    await waitFor(() => expect(calls.some((c) => c.path === 'api/v1/incidents/inc-2/resolve')).toBe(true));
+  });
+
+  it('filters by status and disables transitions for a Viewer', async () => {
+    setOrgRole('Viewer');
+    const { calls } = fakeBackend({ 'GET api/v1/incidents': () => ({ items: [makeIncident('inc-3')] }) });
+    render(<Incidents />);
+    expect(await screen.findByRole('button', { name: 'Acknowledge' })).toBeDisabled();
+    await userEvent.click(screen.getByRole('radio', { name: 'Resolved' }));
+    await waitFor(() => expect(calls[calls.length - 1]!.query.status).toBe('resolved'));
+  });
+});

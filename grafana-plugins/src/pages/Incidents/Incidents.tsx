@@ -1,0 +1,122 @@
+import React, { useState } from 'react';
+import { PluginPage } from '@grafana/runtime';
+import { Alert, Badge, Button, EmptyState, LoadingPlaceholder, RadioButtonGroup, useStyles2 } from '@grafana/ui';
+import { lookoutApi, type Incident } from '../../api';
+import { NoteModal } from '../../components/NoteModal';
+import { timeAgo } from '../../data/format';
+import { currentOrgRole, hasRole } from '../../data/roles';
+import { useAsync } from '../../hooks/useAsync';
+import { TEST_IDS } from '../../testIds';
+import { getStyles } from './Incidents.styles';
+
+const FILTERS = [
+  { label: 'Open', value: 'open' },
+  { label: 'Acknowledged', value: 'acknowledged' },
+  { label: 'Resolved', value: 'resolved' },
+  { label: 'All', value: '' },
+];
+
+export function Incidents(): React.JSX.Element {
+  const s = useStyles2(getStyles);
+  const [filter, setFilter] = useState('open');
+  const list = useAsync(() => lookoutApi.incidents(filter || undefined), [filter], { intervalMs: 15_000 });
+  const [pending, setPending] = useState<{ incident: Incident; to: 'ack' | 'resolve' }>();
+  const canAct = hasRole(currentOrgRole(), 'Editor');
+  const why = canAct ? undefined : 'Requires the Editor role';
+
+  return (
+    <PluginPage>
+      <div data-testid={TEST_IDS.pages.incidents}>
+        <div className={s.toolbar}>
+          <RadioButtonGroup options={FILTERS} value={filter} onChange={setFilter} />
+        </div>
+        {list.error && (
+          <Alert severity="error" title="Cannot load incidents">
+            {list.error.message}
+          </Alert>
+        )}
+        {!list.value && !list.error && <LoadingPlaceholder text="Loading incidents…" />}
+        {list.value && list.value.items.length === 0 && (
+          <EmptyState variant="completed" message="No incidents here" hideImage />
+        )}
+        {list.value && list.value.items.length > 0 && (
+          <table className={s.table} aria-label="Incidents">
+            <thead>
+              <tr>
+                <th>Severity</th>
+                <th>Title</th>
+                <th>Status</th>
+                <th>Opened</th>
+                <th>Note</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {list.value.items.map((i) => (
+                <tr key={i.id}>
+                  <td>
+                    <Badge
+                      text={i.severity}
+                      color={i.severity === 'critical' ? 'red' : i.severity === 'warning' ? 'orange' : 'blue'}
+                    />
+                  </td>
+                  <td>
+                    {i.title}
+                    <div className={s.muted}>{i.rule}</div>
+                  </td>
+                  <td>{i.status}</td>
+                  <td>{timeAgo(i.opened_at)}</td>
+                  <td>
+                    {i.note}
+                    {i.actor && <div className={s.muted}>by {i.actor}</div>}
+                  </td>
+                  <td>
+                    {i.status === 'open' && (
+                      <Button
+                        size="sm"
+                        variant="secondary"
+                        disabled={!canAct}
+                        title={why}
+                        onClick={() => setPending({ incident: i, to: 'ack' })}
+                      >
+                        Acknowledge
+                      </Button>
+                    )}{' '}
+                    {i.status !== 'resolved' && (
+                      <Button
+                        size="sm"
+                        disabled={!canAct}
+                        title={why}
+                        onClick={() => setPending({ incident: i, to: 'resolve' })}
+                      >
+                        Resolve
+                      </Button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {pending && (
+          <NoteModal
+            title={`${pending.to === 'ack' ? 'Acknowledge' : 'Resolve'}: ${pending.incident.title}`}
+            confirmText={pending.to === 'ack' ? 'Acknowledge' : 'Resolve'}
+            required={pending.to === 'resolve'}
+            onConfirm={async (note) => {
+              if (pending.to === 'ack') {
+                await lookoutApi.ackIncident(pending.incident.id, note);
+              } else {
+                await lookoutApi.resolveIncident(pending.incident.id, note);
+              }
+              list.reload();
+            }}
+            onDismiss={() => setPending(undefined)}
+          />
+        )}
+      </div>
+    </PluginPage>
+  );
+}
+
+export default Incidents;

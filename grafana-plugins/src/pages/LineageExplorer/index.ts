@@ -1,0 +1,1 @@
+export { LineageExplorer as default } from './LineageExplorer';

@@ -1,0 +1,10 @@
+import { css } from '@emotion/css';
+import type { GrafanaTheme2 } from '@grafana/data';
+
+export const getStyles = (theme: GrafanaTheme2) => ({
+  root: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(1), height: '100%', overflow: 'auto' }),
+  buttons: css({ display: 'flex', flexWrap: 'wrap', gap: theme.spacing(1.5) }),
+  item: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(0.5), maxWidth: 220 }),
+  reason: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
+  last: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
+});

@@ -1,0 +1,1 @@
+export { ActionsPanel } from './ActionsPanel';

@@ -1,0 +1,163 @@
+import React, { useCallback, useRef, useState } from 'react';
+import { Button, useStyles2, useTheme2 } from '@grafana/ui';
+import type { LookoutEvent } from '../../../../api';
+import { decisionIdOf, incidentIdOf } from '../../../../data/feed';
+import { severityColor } from '../../../../data/severity';
+import { TEST_IDS } from '../../../../testIds';
+import { getStyles, ROW_HEIGHT } from './FeedList.styles';
+
+export interface FeedListProps {
+  events: LookoutEvent[];
+  height: number;
+  pending: number;
+  onPausedChange: (paused: boolean) => void;
+  onShowNew: () => void;
+  canAck: boolean;
+  ackDisabledReason?: string;
+  acked: Set<string>;
+  onAck: (incidentId: string) => void;
+  onWhy: (decisionId: string) => void;
+}
+
+const OVERSCAN = 8;
+
+/** Windowed list: only rows in view (plus overscan) are in the DOM, so 10,000 events scroll like 50. */
+export function FeedList(p: FeedListProps): React.JSX.Element {
+  const s = useStyles2(getStyles);
+  const theme = useTheme2();
+  const [scrollTop, setScrollTop] = useState(0);
+  const ref = useRef<HTMLDivElement>(null);
+  const paused = useRef(false);
+  const { onPausedChange } = p;
+
+  const onScroll = useCallback(
+    (e: React.UIEvent<HTMLDivElement>) => {
+      const top = e.currentTarget.scrollTop;
+      setScrollTop(top);
+      // Reading older rows pauses the feed; back at the top it resumes.
+      const nowPaused = top > ROW_HEIGHT / 2;
+      if (nowPaused !== paused.current) {
+        paused.current = nowPaused;
+        onPausedChange(nowPaused);
+      }
+    },
+    [onPausedChange]
+  );
+
+  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
+  const last = Math.min(p.events.length, Math.ceil((scrollTop + p.height) / ROW_HEIGHT) + OVERSCAN);
+  const rows = p.events.slice(first, last);
+
+  return (
+    <div className={s.wrap}>
+      {p.pending > 0 && (
+        <div className={s.newMarker}>
+          <Button
+            size="sm"
+            icon="arrow-up"
+            data-testid={TEST_IDS.feed.newMarker}
+            onClick={() => {
+              if (ref.current) {
+                ref.current.scrollTop = 0;
+              }
+              setScrollTop(0);
+              paused.current = false;
+              p.onShowNew();
+            }}
+          >
+            {p.pending} new
+          </Button>
+        </div>
+      )}
+      <div
+        ref={ref}
+        className={s.scroller}
+        style={{ height: p.height }}
+        onScroll={onScroll}
+        role="log"
+        aria-label="Events"
+        data-testid={TEST_IDS.feed.list}
+      >
+        <div style={{ height: p.events.length * ROW_HEIGHT, position: 'relative' }} role="list">
+          {rows.map((e, i) => (
+            <FeedRow
+              key={e.id}
+              event={e}
+              top={(first + i) * ROW_HEIGHT}
+              className={s.row}
+              styles={s}
+              color={severityColor(theme, e.severity)}
+              canAck={p.canAck}
+              ackDisabledReason={p.ackDisabledReason}
+              acked={incidentIdOf(e) ? p.acked.has(incidentIdOf(e)!) : false}
+              onAck={p.onAck}
+              onWhy={p.onWhy}
+            />
+          ))}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+interface FeedRowProps {
+  event: LookoutEvent;
+  top: number;
+  className: string;
+  styles: ReturnType<typeof getStyles>;
+  color: string;
+  canAck: boolean;
+  ackDisabledReason?: string;
+  acked: boolean;
+  onAck: (incidentId: string) => void;
+  onWhy: (decisionId: string) => void;
+}
+
+/** One row; memoized so scrolling only mounts rows entering the window and moves the others. */
+const FeedRow = React.memo(function FeedRow({
+  event: e,
+  top,
+  className,
+  styles: s,
+  color,
+  canAck,
+  ackDisabledReason,
+  acked,
+  onAck,
+  onWhy,
+}: FeedRowProps) {
+  const incident = incidentIdOf(e);
+  const decision = decisionIdOf(e);
+  return (
+    <div role="listitem" className={className} style={{ top }} data-testid={TEST_IDS.feed.row(e.id)} data-kind={e.kind}>
+      <span className={s.ts} title={e.ts}>
+        {e.ts.slice(11, 19)}
+      </span>
+      <span style={{ color }}>{e.severity}</span>
+      <span className={s.source}>{e.source}</span>
+      <span className={s.kind}>{e.kind}</span>
+      <span title={e.subject ?? ''}>
+        {e.subject}
+        {e.actor ? ` · by ${e.actor}` : ''}
+      </span>
+      <span className={s.actions}>
+        {incident && e.kind === 'incident.opened' && (
+          <Button
+            size="sm"
+            variant="secondary"
+            disabled={!canAck || acked}
+            title={!canAck ? ackDisabledReason : undefined}
+            onClick={() => onAck(incident)}
+          >
+            {acked ? 'Acked' : 'Ack'}
+          </Button>
+        )}
+        {decision && (
+          <Button size="sm" variant="secondary" fill="text" icon="question-circle" onClick={() => onWhy(decision)}>
+            Why
+          </Button>
+        )}
+      </span>
+    </div>
+  );
+});

@@ -1,0 +1,1 @@
+export { FeedList } from './FeedList';

@@ -1,0 +1,62 @@
+import type { StatusResponse } from '../../src/api/types';
+import { TEST_IDS } from '../../src/testIds';
+import { expect, renderApp, test } from './fixtures';
+
+const PAGES = [
+  { route: 'overview', id: TEST_IDS.pages.overview, role: 'Viewer' },
+  { route: 'incidents', id: TEST_IDS.pages.incidents, role: 'Editor' },
+  { route: 'agents', id: TEST_IDS.pages.agents, role: 'Viewer' },
+  { route: 'lineage', id: TEST_IDS.pages.lineage, role: 'Editor' },
+  { route: 'audit', id: TEST_IDS.pages.audit, role: 'Admin' },
+] as const;
+
+test.describe('app pages in a real browser against the demo sidecar', () => {
+  for (const p of PAGES) {
+    test(`${p.route} renders with live data in light and dark`, async ({ page, harness }) => {
+      for (const theme of ['dark', 'light'] as const) {
+        await harness.open(page, p.role, theme);
+        await renderApp(page, p.route);
+        await expect(page.getByTestId(p.id)).toBeVisible();
+        await expect(page.getByText(/Cannot (reach|load)/)).toHaveCount(0);
+        await page.waitForLoadState('networkidle');
+        await harness.screenshot(page, `page-${p.route}`, theme);
+      }
+    });
+  }
+
+  test('overview shows the node and version the sidecar reports', async ({ page, harness }) => {
+    const status = await harness.sidecarGet<StatusResponse>('api/v1/status');
+    await harness.open(page, 'Viewer');
+    await renderApp(page, 'overview');
+    const region = page.getByRole('region', { name: 'Status' });
+    await expect(region).toContainText(status.node);
+    await expect(region).toContainText(status.version);
+  });
+
+  test('the audit log is refused to an Editor by the proxy and by the page', async ({ page, harness }) => {
+    await harness.open(page, 'Editor');
+    await renderApp(page, 'audit');
+    await expect(page.getByText('Admins only')).toBeVisible();
+    const res = await page.request.get(`${harness.server.url}/api/plugin-proxy/lookout-ops-app/api/v1/audit`);
+    expect(res.status()).toBe(403);
+  });
+
+  test('the config page tests the connection and reports version, node and role', async ({ page, harness }) => {
+    for (const theme of ['dark', 'light'] as const) {
+      await harness.open(page, 'Admin', theme);
+      await page.evaluate(
+        (url) =>
+          (window as unknown as { lookoutHost: { renderConfig(m: unknown): Promise<void> } }).lookoutHost.renderConfig({
+            jsonData: { sidecarUrl: url },
+            secureJsonFields: { sidecarToken: true },
+          }),
+        harness.sidecar.url
+      );
+      await expect(page.getByTestId(TEST_IDS.appConfig.token)).toHaveValue('configured');
+      await page.getByTestId(TEST_IDS.appConfig.test).click();
+      await expect(page.getByTestId(TEST_IDS.appConfig.testResult)).toContainText('Connected to the sidecar');
+      await expect(page.getByTestId(TEST_IDS.appConfig.testResult)).toContainText('admin');
+      await harness.screenshot(page, 'config', theme);
+    }
+  });
+});
