@@ -96,6 +96,17 @@ describe('docs match code', () => {
     expect([...documented].filter((s) => !used.has(s)).sort()).toEqual([]);
   });
 
+  it('has every image the docs show', () => {
+    const docsDir = path.join(ROOT, 'docs');
+    const missing: string[] = [];
+    for (const f of fs.readdirSync(docsDir).filter((n) => n.endsWith('.md'))) {
+      for (const m of doc(f).matchAll(/!\[[^\]]*\]\(([^)]+\.png)\)/g)) {
+        if (!fs.existsSync(path.join(docsDir, m[1]!))) missing.push(`${f}: ${m[1]}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
   it('keeps docs/openapi.json equal to the generated document', () => {
     const generated = JSON.stringify(t.sidecar.http.openApiDocument(), null, 2) + '\n';
     const file = path.join(ROOT, 'docs/openapi.json');
