@@ -11,6 +11,10 @@ export enum ROUTES {
   Agents = 'agents',
   Lineage = 'lineage',
   Audit = 'audit',
-  // Reserved for the diagnostics page (its own issue); the nav keeps its place.
   Diagnostics = 'diagnostics',
+}
+
+/** The in-app URL of a diagnostic's detail (`/a/lookout-ops-app/diagnostics/D-42`). */
+export function diagnosticUrl(id: string): string {
+  return `${PLUGIN_BASE_URL}/${ROUTES.Diagnostics}/${encodeURIComponent(id)}`;
 }

@@ -10,6 +10,14 @@ import type {
   AuditEntry,
   CalibrationImage,
   Decision,
+  Diagnostic,
+  DiagnosticComment,
+  DiagnosticDetail,
+  DiagnosticDraft,
+  DiagnosticListQuery,
+  DiagnosticPatch,
+  DiagnosticsAnalytics,
+  DiagnosticStatus,
   FeedName,
   Incident,
   LineageResponse,
@@ -20,7 +28,7 @@ import type {
   Task,
 } from './types';
 
-type Query = Record<string, string | number | undefined | null>;
+type Query = Record<string, string | number | boolean | undefined | null>;
 
 /** Builds a plugin-proxy URL for a sidecar path such as `api/v1/status`. */
 export function proxyUrl(path: string, query?: Query): string {
@@ -36,7 +44,7 @@ export function proxyUrl(path: string, query?: Query): string {
 }
 
 async function request<T>(
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PATCH',
   path: string,
   opts: { query?: Query; body?: unknown; headers?: Record<string, string> } = {}
 ): Promise<T> {
@@ -112,3 +120,27 @@ export const lookoutApi = {
 };
 
 export type LookoutApi = typeof lookoutApi;
+
+const diagnosticPath = (id: string, rest = ''): string => `api/v1/diagnostics/${encodeURIComponent(id)}${rest}`;
+
+/** Diagnostics: viewers read (GET); writes go through the Editor-only proxy routes. */
+export const diagnosticsApi = {
+  list: (q: DiagnosticListQuery = {}): Promise<Page<Diagnostic>> =>
+    request('GET', 'api/v1/diagnostics', { query: { ...q } }),
+  get: (id: string): Promise<DiagnosticDetail> => request('GET', diagnosticPath(id)),
+  analytics: (q: { since?: string; until?: string; diagnostic?: string } = {}): Promise<DiagnosticsAnalytics> =>
+    request('GET', 'api/v1/diagnostics/analytics', { query: q }),
+  create: (draft: DiagnosticDraft): Promise<Diagnostic> => request('POST', 'api/v1/diagnostics', { body: draft }),
+  update: (id: string, patch: DiagnosticPatch): Promise<Diagnostic> =>
+    request('PATCH', diagnosticPath(id), { body: patch }),
+  comment: (id: string, body: string): Promise<DiagnosticComment> =>
+    request('POST', diagnosticPath(id, '/comments'), { body: { body } }),
+  assign: (id: string, assignee: string | null, note?: string): Promise<Diagnostic> =>
+    request('POST', diagnosticPath(id, '/assign'), { body: note ? { assignee, note } : { assignee } }),
+  transition: (id: string, to: DiagnosticStatus, note?: string): Promise<Diagnostic> =>
+    request('POST', diagnosticPath(id, '/transition'), { body: note ? { to, note } : { to } }),
+  reopen: (id: string, note?: string): Promise<Diagnostic> =>
+    request('POST', diagnosticPath(id, '/reopen'), { body: note ? { note } : {} }),
+};
+
+export type DiagnosticsApi = typeof diagnosticsApi;

@@ -1,5 +1,5 @@
-export { lookoutApi, proxyUrl } from './client';
-export type { LookoutApi, FeedQuery } from './client';
+export { diagnosticsApi, lookoutApi, proxyUrl } from './client';
+export type { DiagnosticsApi, LookoutApi, FeedQuery } from './client';
 export { LookoutApiError, toApiError } from './errors';
-export { FEEDS, SEVERITIES, TERMINAL_ACTION_STATUSES } from './types';
+export { DIAGNOSTIC_SEVERITIES, DIAGNOSTIC_STATUSES, FEEDS, SEVERITIES, TERMINAL_ACTION_STATUSES } from './types';
 export type * from './types';

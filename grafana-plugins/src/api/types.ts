@@ -188,6 +188,162 @@ export interface AuditEntry {
   status: number;
 }
 
+/** Diagnostics (issue tracker for operational problems): `/api/v1/diagnostics`. */
+export type DiagnosticSeverity = 'info' | 'warning' | 'critical';
+export const DIAGNOSTIC_SEVERITIES: DiagnosticSeverity[] = ['info', 'warning', 'critical'];
+
+export type DiagnosticStatus = 'open' | 'in_progress' | 'resolved' | 'closed';
+export const DIAGNOSTIC_STATUSES: DiagnosticStatus[] = ['open', 'in_progress', 'resolved', 'closed'];
+
+export type DiagnosticSortField = 'created_at' | 'updated_at' | 'due_at' | 'severity';
+export type SortOrder = 'asc' | 'desc';
+
+export interface Diagnostic {
+  /** `D-42`. */
+  id: string;
+  title: string;
+  description: string;
+  severity: DiagnosticSeverity;
+  status: DiagnosticStatus;
+  assignee: string | null;
+  due_at: string | null;
+  /** Open or in progress, and `due_at` has passed. */
+  overdue: boolean;
+  tags: string[];
+  component: string | null;
+  roadmap_url: string | null;
+  origin: 'api' | 'guardian';
+  /** The guardian rule, when the guardian opened it. */
+  rule: string | null;
+  node: string | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+  resolved_at: string | null;
+  closed_at: string | null;
+}
+
+export interface DiagnosticComment {
+  id: number;
+  ts: string;
+  author: string;
+  body: string;
+  kind: 'user' | 'system';
+}
+
+export interface DiagnosticHistoryEntry {
+  seq: number;
+  ts: string;
+  actor: string;
+  action: string;
+  changes: Record<string, { from: unknown; to: unknown }>;
+  note: string | null;
+}
+
+export interface DiagnosticIncidentLink {
+  incident_id: string;
+  rule: string;
+  node: string;
+  severity: string;
+  title: string;
+  linked_at: string;
+  resolved_at: string | null;
+  resolved_by: string | null;
+  resolution_note: string | null;
+}
+
+export interface DiagnosticEstimate {
+  diagnostic_id: string;
+  /** Which resolved diagnostics the estimate was drawn from. */
+  basis: 'severity+component' | 'severity' | 'all' | 'none';
+  sample_size: number;
+  median_s: number | null;
+  p90_s: number | null;
+  expected_resolved_at: string | null;
+  remaining_s: number | null;
+}
+
+export interface DiagnosticDetail extends Diagnostic {
+  comments: DiagnosticComment[];
+  history: DiagnosticHistoryEntry[];
+  incidents: DiagnosticIncidentLink[];
+  allowed_transitions: DiagnosticStatus[];
+  can_reopen: boolean;
+  estimate: DiagnosticEstimate | null;
+}
+
+export interface ResolveStats {
+  count: number;
+  median_s: number | null;
+  p90_s: number | null;
+}
+
+export interface DiagnosticsAnalytics {
+  generated_at: string;
+  range: { since: string; until: string };
+  open_by_severity: Record<DiagnosticSeverity, number>;
+  open_total: number;
+  overdue: number;
+  time_to_resolve: Record<DiagnosticSeverity, ResolveStats>;
+  weekly: Array<{ week_start: string; opened: number; resolved: number }>;
+  estimate: DiagnosticEstimate | null;
+}
+
+/** `GET /api/v1/diagnostics` filters; lists are comma-separated, every `tag` must be present. */
+export interface DiagnosticListQuery {
+  status?: string;
+  severity?: string;
+  assignee?: string;
+  unassigned?: boolean;
+  tag?: string;
+  component?: string;
+  overdue?: boolean;
+  q?: string;
+  sort?: DiagnosticSortField;
+  order?: SortOrder;
+  cursor?: string | null;
+  limit?: number;
+}
+
+/** Body of `POST /api/v1/diagnostics`. */
+export interface DiagnosticDraft {
+  title: string;
+  description?: string;
+  severity?: DiagnosticSeverity;
+  assignee?: string;
+  due_at?: string;
+  tags?: string[];
+  component?: string;
+  roadmap_url?: string;
+}
+
+/** Body of `PATCH /api/v1/diagnostics/:id`: null clears assignee, due_at, component and roadmap_url. */
+export interface DiagnosticPatch {
+  title?: string;
+  description?: string;
+  severity?: DiagnosticSeverity;
+  assignee?: string | null;
+  due_at?: string | null;
+  tags?: string[];
+  component?: string | null;
+  roadmap_url?: string | null;
+}
+
+/** `details` of a 409 `invalid_transition`. */
+export interface InvalidTransitionDetails {
+  from: DiagnosticStatus;
+  to: DiagnosticStatus;
+  allowed: DiagnosticStatus[];
+  reopen: boolean;
+}
+
+/** One entry of a 400 `invalid_request`'s `details`, e.g. `{ path: 'body.title', message, code }`. */
+export interface FieldProblem {
+  path: string;
+  message: string;
+  code?: string;
+}
+
 export interface ApiErrorBody {
   error: { code: string; message: string; details?: unknown };
 }

@@ -36,4 +36,8 @@ export const getPageStyles = (theme: GrafanaTheme2) => ({
     strong: { ...theme.typography.h4, margin: 0 },
   }),
   muted: css({ color: theme.colors.text.secondary }),
+  link: css({
+    color: theme.colors.text.link,
+    '&:hover': { textDecoration: 'underline' },
+  }),
 });

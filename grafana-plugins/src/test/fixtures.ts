@@ -2,6 +2,9 @@ import type {
   ActionPlan,
   ActionRecord,
   CalibrationImage,
+  Diagnostic,
+  DiagnosticDetail,
+  DiagnosticsAnalytics,
   Generation,
   Incident,
   LineageResponse,
@@ -147,6 +150,68 @@ export function makeIncident(id: string, over: Partial<Incident> = {}): Incident
     actor: null,
     note: null,
     diagnostic_id: null,
+    ...over,
+  };
+}
+
+export function makeDiagnostic(id: string, over: Partial<Diagnostic> = {}): Diagnostic {
+  return {
+    id,
+    title: `Disk filling up (${id})`,
+    description: 'The data volume grows 2 GB a day.',
+    severity: 'warning',
+    status: 'open',
+    assignee: null,
+    due_at: null,
+    overdue: false,
+    tags: ['disk'],
+    component: 'storage',
+    roadmap_url: null,
+    origin: 'api',
+    rule: null,
+    node: null,
+    created_by: 'grafana/alice',
+    created_at: FIXED_TS,
+    updated_at: FIXED_TS,
+    resolved_at: null,
+    closed_at: null,
+    ...over,
+  };
+}
+
+export function makeDiagnosticDetail(id: string, over: Partial<DiagnosticDetail> = {}): DiagnosticDetail {
+  return {
+    ...makeDiagnostic(id),
+    comments: [],
+    history: [
+      {
+        seq: 1,
+        ts: FIXED_TS,
+        actor: 'grafana/alice',
+        action: 'created',
+        changes: { status: { from: null, to: 'open' } },
+        note: null,
+      },
+    ],
+    incidents: [],
+    allowed_transitions: ['in_progress', 'resolved', 'closed'],
+    can_reopen: false,
+    estimate: null,
+    ...over,
+  };
+}
+
+export function makeAnalytics(over: Partial<DiagnosticsAnalytics> = {}): DiagnosticsAnalytics {
+  const none = { count: 0, median_s: null, p90_s: null };
+  return {
+    generated_at: FIXED_TS,
+    range: { since: '2026-08-29T12:00:00.000Z', until: FIXED_TS },
+    open_by_severity: { info: 1, warning: 2, critical: 1 },
+    open_total: 4,
+    overdue: 1,
+    time_to_resolve: { info: none, warning: { count: 12, median_s: 7200, p90_s: 36_000 }, critical: none },
+    weekly: [],
+    estimate: null,
     ...over,
   };
 }

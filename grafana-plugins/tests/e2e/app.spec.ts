@@ -11,7 +11,7 @@ test('the config page tests the connection to the sidecar', async ({ appConfigPa
   await expect(appConfigPage.ctx.page.getByTestId(TEST_IDS.appConfig.token)).toHaveValue('configured');
 });
 
-for (const path of ['overview', 'incidents', 'agents', 'lineage', 'audit']) {
+for (const path of ['overview', 'incidents', 'diagnostics', 'agents', 'lineage', 'audit']) {
   test(`the ${path} page renders inside Grafana`, async ({ gotoPage, page }) => {
     await gotoPage(`/${path}`);
     await expect(page.getByTestId(TEST_IDS.pages[path as keyof typeof TEST_IDS.pages])).toBeVisible();

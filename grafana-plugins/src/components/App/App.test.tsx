@@ -3,7 +3,7 @@ import { render, screen } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
 import type { AppRootProps } from '@grafana/data';
 import { fakeBackend } from '../../test/backend';
-import { makeStatus } from '../../test/fixtures';
+import { makeAnalytics, makeDiagnostic, makeDiagnosticDetail, makeStatus } from '../../test/fixtures';
 import { TEST_IDS } from '../../testIds';
 import { App } from './App';
 
@@ -15,6 +15,9 @@ describe('App routes', () => {
       'GET api/v1/feeds/scheduler': () => ({ items: [] }),
       'GET api/v1/agents': () => ({ items: [] }),
       'GET api/v1/tasks': () => ({ items: [] }),
+      'GET api/v1/diagnostics': () => ({ items: [makeDiagnostic('D-2')], next_cursor: null }),
+      'GET api/v1/diagnostics/analytics': () => makeAnalytics(),
+      'GET api/v1/diagnostics/D-2': () => makeDiagnosticDetail('D-2'),
     });
   });
 
@@ -34,5 +37,16 @@ describe('App routes', () => {
       </MemoryRouter>
     );
     expect(await screen.findByTestId(TEST_IDS.pages.agents)).toBeInTheDocument();
+  });
+
+  it('routes a diagnostic link to the list with its detail open', async () => {
+    render(
+      <MemoryRouter initialEntries={['/diagnostics/D-2']}>
+        <App {...({} as AppRootProps)} />
+      </MemoryRouter>
+    );
+    expect(await screen.findByTestId(TEST_IDS.pages.diagnostics)).toBeInTheDocument();
+    expect(await screen.findByTestId(TEST_IDS.diagnostics.row('D-2'))).toBeInTheDocument();
+    expect(await screen.findByTestId(TEST_IDS.diagnostics.drawer)).toBeInTheDocument();
   });
 });

@@ -9,14 +9,16 @@ const Incidents = lazy(() => import('../../pages/Incidents'));
 const AgentsTasks = lazy(() => import('../../pages/AgentsTasks'));
 const LineageExplorer = lazy(() => import('../../pages/LineageExplorer'));
 const Audit = lazy(() => import('../../pages/Audit'));
+const Diagnostics = lazy(() => import('../../pages/Diagnostics'));
 
-/** App routes under /a/lookout-ops-app/. Diagnostics ({@link ROUTES.Diagnostics}) gets its page with its own issue. */
+/** App routes under /a/lookout-ops-app/; `diagnostics/:id` opens a diagnostic's detail over the list. */
 export function App(_props: AppRootProps): React.JSX.Element {
   return (
     <Suspense fallback={<LoadingPlaceholder text="Loading…" />}>
       <Routes>
         <Route path={ROUTES.Overview} element={<Overview />} />
         <Route path={ROUTES.Incidents} element={<Incidents />} />
+        <Route path={`${ROUTES.Diagnostics}/*`} element={<Diagnostics />} />
         <Route path={ROUTES.Agents} element={<AgentsTasks />} />
         <Route path={ROUTES.Lineage} element={<LineageExplorer />} />
         <Route path={ROUTES.Audit} element={<Audit />} />

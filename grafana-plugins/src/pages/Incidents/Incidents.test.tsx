@@ -1,9 +1,13 @@
 import React from 'react';
-import { render, screen, waitFor, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { fakeBackend, setOrgRole } from '../../test/backend';
 import { makeIncident } from '../../test/fixtures';
+import { renderInApp } from '../../test/router';
 import { Incidents } from './Incidents';
+
+const renderIncidents = (): ReturnType<typeof renderInApp> =>
+  renderInApp(<Incidents />, { url: '/a/lookout-ops-app/incidents', route: 'incidents' });
 
 describe('Incidents page', () => {
   afterEach(() => setOrgRole('Admin'));
@@ -18,7 +22,7 @@ describe('Incidents page', () => {
         return makeIncident('inc-1', { status });
       },
     });
-    render(<Incidents />);
+    renderIncidents();
     const table = await screen.findByRole('table', { name: 'Incidents' });
     await userEvent.click(within(table).getByRole('button', { name: 'Acknowledge' }));
     await userEvent.type(screen.getByRole('textbox', { name: 'Note' }), 'looking');
@@ -33,7 +37,7 @@ describe('Incidents page', () => {
       'GET api/v1/incidents': () => ({ items: [makeIncident('inc-2')] }),
       'POST api/v1/incidents/inc-2/resolve': () => makeIncident('inc-2', { status: 'resolved' }),
     });
-    render(<Incidents />);
+    renderIncidents();
     await userEvent.click(await screen.findByRole('button', { name: 'Resolve' }));
     const dialog = screen.getByRole('dialog');
     expect(within(dialog).getByRole('button', { name: 'Resolve' })).toBeDisabled();
@@ -45,9 +49,23 @@ describe('Incidents page', () => {
   it('filters by status and disables transitions for a Viewer', async () => {
     setOrgRole('Viewer');
     const { calls } = fakeBackend({ 'GET api/v1/incidents': () => ({ items: [makeIncident('inc-3')] }) });
-    render(<Incidents />);
+    renderIncidents();
     expect(await screen.findByRole('button', { name: 'Acknowledge' })).toBeDisabled();
     await userEvent.click(screen.getByRole('radio', { name: 'Resolved' }));
     await waitFor(() => expect(calls[calls.length - 1]!.query.status).toBe('resolved'));
+  });
+
+  it('links an incident to the diagnostic that tracks it', async () => {
+    setOrgRole('Viewer');
+    fakeBackend({
+      'GET api/v1/incidents': () => ({
+        items: [makeIncident('inc-4', { diagnostic_id: 'D-12' }), makeIncident('inc-5', { diagnostic_id: null })],
+      }),
+    });
+    const { location } = renderIncidents();
+    const table = await screen.findByRole('table', { name: 'Incidents' });
+    expect(within(table).getAllByRole('link')).toHaveLength(1);
+    await userEvent.click(within(table).getByRole('link', { name: 'D-12' }));
+    expect(location()).toBe('/a/lookout-ops-app/diagnostics/D-12');
   });
 });

@@ -1,8 +1,10 @@
 import React, { useState } from 'react';
+import { Link } from 'react-router-dom';
 import { PluginPage } from '@grafana/runtime';
 import { Alert, Badge, Button, EmptyState, LoadingPlaceholder, RadioButtonGroup, useStyles2 } from '@grafana/ui';
 import { lookoutApi, type Incident } from '../../api';
 import { NoteModal } from '../../components/NoteModal';
+import { diagnosticUrl } from '../../constants';
 import { timeAgo } from '../../data/format';
 import { currentOrgRole, hasRole } from '../../data/roles';
 import { useAsync } from '../../hooks/useAsync';
@@ -48,6 +50,7 @@ export function Incidents(): React.JSX.Element {
                 <th>Status</th>
                 <th>Opened</th>
                 <th>Note</th>
+                <th>Diagnostic</th>
                 <th />
               </tr>
             </thead>
@@ -69,6 +72,15 @@ export function Incidents(): React.JSX.Element {
                   <td>
                     {i.note}
                     {i.actor && <div className={s.muted}>by {i.actor}</div>}
+                  </td>
+                  <td>
+                    {i.diagnostic_id ? (
+                      <Link className={s.link} to={diagnosticUrl(i.diagnostic_id)}>
+                        {i.diagnostic_id}
+                      </Link>
+                    ) : (
+                      <span className={s.muted}>—</span>
+                    )}
                   </td>
                   <td>
                     {i.status === 'open' && (

@@ -23,7 +23,12 @@ export const getStyles = (theme: GrafanaTheme2) => ({
   ts: css({ color: theme.colors.text.secondary, fontFamily: theme.typography.fontFamilyMonospace }),
   source: css({ color: theme.colors.text.secondary }),
   kind: css({ fontWeight: theme.typography.fontWeightMedium }),
-  actions: css({ display: 'flex', gap: theme.spacing(0.5) }),
+  actions: css({ display: 'flex', gap: theme.spacing(0.5), alignItems: 'center' }),
+  link: css({
+    color: theme.colors.text.link,
+    whiteSpace: 'nowrap',
+    '&:hover': { textDecoration: 'underline' },
+  }),
   newMarker: css({
     position: 'absolute',
     top: theme.spacing(0.5),

@@ -1,7 +1,8 @@
 import React, { useCallback, useRef, useState } from 'react';
 import { Button, useStyles2, useTheme2 } from '@grafana/ui';
 import type { LookoutEvent } from '../../../../api';
-import { decisionIdOf, incidentIdOf } from '../../../../data/feed';
+import { decisionIdOf, diagnosticIdOf, incidentIdOf } from '../../../../data/feed';
+import { diagnosticUrl } from '../../../../constants';
 import { severityColor } from '../../../../data/severity';
 import { TEST_IDS } from '../../../../testIds';
 import { getStyles, ROW_HEIGHT } from './FeedList.styles';
@@ -128,6 +129,7 @@ const FeedRow = React.memo(function FeedRow({
 }: FeedRowProps) {
   const incident = incidentIdOf(e);
   const decision = decisionIdOf(e);
+  const diagnostic = diagnosticIdOf(e);
   return (
     <div role="listitem" className={className} style={{ top }} data-testid={TEST_IDS.feed.row(e.id)} data-kind={e.kind}>
       <span className={s.ts} title={e.ts}>
@@ -141,6 +143,12 @@ const FeedRow = React.memo(function FeedRow({
         {e.actor ? ` · by ${e.actor}` : ''}
       </span>
       <span className={s.actions}>
+        {diagnostic && (
+          // A plain link: Grafana routes in-app hrefs itself, and a panel has no router of the app's own.
+          <a className={s.link} href={diagnosticUrl(diagnostic)} title={`Open diagnostic ${diagnostic}`}>
+            {diagnostic}
+          </a>
+        )}
         {incident && e.kind === 'incident.opened' && (
           <Button
             size="sm"

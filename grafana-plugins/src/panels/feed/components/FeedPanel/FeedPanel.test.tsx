@@ -119,6 +119,27 @@ describe('FeedPanel', () => {
     expect(calls.find((c) => c.method === 'POST')!.body).toEqual({ note: 'Acknowledged from the Lookout feed panel' });
   });
 
+  it('links a diagnostics row to its diagnostic in the app', async () => {
+    fakeBackend({
+      'GET api/v1/feeds/all': () => ({
+        items: [
+          makeEvent({
+            id: 'L1',
+            source: 'diagnostics',
+            kind: 'diagnostic.incident_linked',
+            data: { diagnostic_id: 'D-3', incident_id: 'inc-9' },
+          }),
+        ],
+      }),
+    });
+    render(<FeedPanel {...props()} />);
+    const row = await screen.findByTestId(TEST_IDS.feed.row('L1'));
+    expect(within(row).getByRole('link', { name: 'D-3' })).toHaveAttribute(
+      'href',
+      '/a/lookout-ops-app/diagnostics/D-3'
+    );
+  });
+
   it('does not let a Viewer acknowledge', async () => {
     setOrgRole('Viewer');
     fakeBackend({

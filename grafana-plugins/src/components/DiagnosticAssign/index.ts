@@ -1,0 +1,2 @@
+export { DiagnosticAssign } from './DiagnosticAssign';
+export type { DiagnosticAssignProps } from './DiagnosticAssign';

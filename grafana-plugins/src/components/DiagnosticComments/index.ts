@@ -1,0 +1,2 @@
+export { DiagnosticComments } from './DiagnosticComments';
+export type { DiagnosticCommentsProps } from './DiagnosticComments';

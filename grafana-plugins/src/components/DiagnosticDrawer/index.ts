@@ -1,0 +1,2 @@
+export { DiagnosticDrawer } from './DiagnosticDrawer';
+export type { DiagnosticDrawerProps } from './DiagnosticDrawer';

@@ -1,0 +1,2 @@
+export { DiagnosticFilters } from './DiagnosticFilters';
+export type { DiagnosticFiltersProps } from './DiagnosticFilters';

@@ -1,0 +1,2 @@
+export { DiagnosticFormModal } from './DiagnosticFormModal';
+export type { DiagnosticFormModalProps } from './DiagnosticFormModal';

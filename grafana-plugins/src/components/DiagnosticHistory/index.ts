@@ -1,0 +1,2 @@
+export { DiagnosticHistory } from './DiagnosticHistory';
+export type { DiagnosticHistoryProps } from './DiagnosticHistory';

@@ -1,0 +1,2 @@
+export { DiagnosticTransitions } from './DiagnosticTransitions';
+export type { DiagnosticTransitionsProps } from './DiagnosticTransitions';

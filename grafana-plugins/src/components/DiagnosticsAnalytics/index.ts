@@ -1,0 +1,2 @@
+export { DiagnosticsAnalytics } from './DiagnosticsAnalytics';
+export type { DiagnosticsAnalyticsProps } from './DiagnosticsAnalytics';

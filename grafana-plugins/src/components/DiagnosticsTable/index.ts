@@ -1,0 +1,2 @@
+export { DiagnosticsTable } from './DiagnosticsTable';
+export type { DiagnosticsTableProps } from './DiagnosticsTable';

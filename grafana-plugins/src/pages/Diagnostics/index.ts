@@ -1,0 +1,1 @@
+export { Diagnostics as default } from './Diagnostics';
