@@ -1,4 +1,4 @@
-import type { Db } from '../store/database';
+import { type Db, prepareCached } from '../store/database';
 
 export const ACTION_STATUSES = ['planned', 'applying', 'applied', 'verified', 'failed', 'timed_out'] as const;
 export type ActionStatus = (typeof ACTION_STATUSES)[number];
@@ -84,45 +84,46 @@ export class ActionsRepository {
   constructor(private readonly db: Db) {}
 
   insertPlan(p: Plan): void {
-    this.db
-      .prepare(
-        `INSERT INTO action_plans (id, action, params, state, fingerprint, changes, interlocks, allowed, break_glass, actor, created_at, expires_at, action_id)
+    prepareCached(
+      this.db,
+      `INSERT INTO action_plans (id, action, params, state, fingerprint, changes, interlocks, allowed, break_glass, actor, created_at, expires_at, action_id)
          VALUES (@id, @action, @params, @state, @fingerprint, @changes, @interlocks, @allowed, @break_glass, @actor, @created_at, @expires_at, @action_id)`
-      )
-      .run(encode({ ...p }, JSON_PLAN, ['allowed', 'break_glass']));
+    ).run(encode({ ...p }, JSON_PLAN, ['allowed', 'break_glass']));
   }
 
   getPlan(id: string): Plan | undefined {
-    const r = this.db.prepare('SELECT * FROM action_plans WHERE id = ?').get(id) as Record<string, unknown> | undefined;
+    const r = prepareCached(this.db, 'SELECT * FROM action_plans WHERE id = ?').get(id) as
+      Record<string, unknown> | undefined;
     return r ? decode<Plan>(r, JSON_PLAN, ['allowed', 'break_glass']) : undefined;
   }
 
   markPlanUsed(id: string, actionId: string): void {
-    this.db.prepare('UPDATE action_plans SET action_id = ? WHERE id = ?').run(actionId, id);
+    prepareCached(this.db, 'UPDATE action_plans SET action_id = ? WHERE id = ?').run(actionId, id);
   }
 
   insertAction(a: Omit<ActionRecord, 'seq'>): ActionRecord {
-    const info = this.db
-      .prepare(
-        `INSERT INTO actions (id, action, status, trigger, plan_id, params, reason, actor, executor, expect, result, error,
+    const info = prepareCached(
+      this.db,
+      `INSERT INTO actions (id, action, status, trigger, plan_id, params, reason, actor, executor, expect, result, error,
            verification, break_glass, decision_id, incident_id, created_at, updated_at, applied_at, finished_at)
          VALUES (@id, @action, @status, @trigger, @plan_id, @params, @reason, @actor, @executor, @expect, @result, @error,
            @verification, @break_glass, @decision_id, @incident_id, @created_at, @updated_at, @applied_at, @finished_at)`
-      )
-      .run(encode({ ...a }, JSON_ACTION, ['break_glass']));
+    ).run(encode({ ...a }, JSON_ACTION, ['break_glass']));
     return { ...a, seq: Number(info.lastInsertRowid) };
   }
 
   updateAction(id: string, fields: Partial<Omit<ActionRecord, 'seq' | 'id'>>): void {
     const keys = Object.keys(fields);
     if (!keys.length) return;
-    this.db
-      .prepare(`UPDATE actions SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`)
-      .run({ ...encode(fields as Record<string, unknown>, JSON_ACTION, ['break_glass']), id });
+    prepareCached(this.db, `UPDATE actions SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run({
+      ...encode(fields as Record<string, unknown>, JSON_ACTION, ['break_glass']),
+      id,
+    });
   }
 
   getAction(id: string): ActionRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM actions WHERE id = ?').get(id) as Record<string, unknown> | undefined;
+    const r = prepareCached(this.db, 'SELECT * FROM actions WHERE id = ?').get(id) as
+      Record<string, unknown> | undefined;
     return r ? decode<ActionRecord>(r, JSON_ACTION, ['break_glass']) : undefined;
   }
 
@@ -141,36 +142,36 @@ export class ActionsRepository {
       where.push('seq < @before');
       args.before = q.before;
     }
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM actions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT @limit`
-      )
-      .all(args) as Record<string, unknown>[];
+    const rows = prepareCached(
+      this.db,
+      `SELECT * FROM actions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT @limit`
+    ).all(args) as Record<string, unknown>[];
     return rows.map((r) => decode<ActionRecord>(r, JSON_ACTION, ['break_glass']));
   }
 
   unfinished(): ActionRecord[] {
-    const rows = this.db
-      .prepare(
-        "SELECT * FROM actions WHERE status IN ('planned', 'applying') OR (status = 'applied' AND expect IS NOT NULL AND finished_at IS NULL)"
-      )
-      .all() as Record<string, unknown>[];
+    const rows = prepareCached(
+      this.db,
+      "SELECT * FROM actions WHERE status IN ('planned', 'applying') OR (status = 'applied' AND expect IS NOT NULL AND finished_at IS NULL)"
+    ).all() as Record<string, unknown>[];
     return rows.map((r) => decode<ActionRecord>(r, JSON_ACTION, ['break_glass']));
   }
 
   count(): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM actions').get() as { n: number }).n;
+    return (prepareCached(this.db, 'SELECT COUNT(*) AS n FROM actions').get() as { n: number }).n;
   }
 
   idempotencyKey(token: string, key: string): { request_hash: string; action_id: string } | undefined {
-    return this.db
-      .prepare('SELECT request_hash, action_id FROM idempotency_keys WHERE token = ? AND key = ?')
-      .get(token, key) as { request_hash: string; action_id: string } | undefined;
+    return prepareCached(
+      this.db,
+      'SELECT request_hash, action_id FROM idempotency_keys WHERE token = ? AND key = ?'
+    ).get(token, key) as { request_hash: string; action_id: string } | undefined;
   }
 
   insertIdempotencyKey(token: string, key: string, requestHash: string, actionId: string): void {
-    this.db
-      .prepare('INSERT INTO idempotency_keys (token, key, request_hash, action_id, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(token, key, requestHash, actionId, new Date().toISOString());
+    prepareCached(
+      this.db,
+      'INSERT INTO idempotency_keys (token, key, request_hash, action_id, created_at) VALUES (?, ?, ?, ?, ?)'
+    ).run(token, key, requestHash, actionId, new Date().toISOString());
   }
 }

@@ -1,4 +1,4 @@
-import type { Db } from '../store/database';
+import { type Db, prepareCached } from '../store/database';
 import type { ControlHook } from '../api/api-router';
 import { actorOf } from '../api/auth';
 import type { Logger } from '../log/logger';
@@ -54,12 +54,11 @@ export class AuditLog {
   ) {}
 
   record(e: Omit<AuditEntry, 'seq'>): AuditEntry {
-    const info = this.db
-      .prepare(
-        `INSERT INTO audit_log (ts, actor, token, grafana_user, role, method, path, route, action, reason, status, result, request_id)
+    const info = prepareCached(
+      this.db,
+      `INSERT INTO audit_log (ts, actor, token, grafana_user, role, method, path, route, action, reason, status, result, request_id)
          VALUES (@ts, @actor, @token, @grafana_user, @role, @method, @path, @route, @action, @reason, @status, @result, @request_id)`
-      )
-      .run(e);
+    ).run(e);
     return { ...e, seq: Number(info.lastInsertRowid) };
   }
 
@@ -79,15 +78,14 @@ export class AuditLog {
         args[k] = v;
       }
     }
-    return this.db
-      .prepare(
-        `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT @limit`
-      )
-      .all(args) as AuditEntry[];
+    return prepareCached(
+      this.db,
+      `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT @limit`
+    ).all(args) as AuditEntry[];
   }
 
   count(): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM audit_log').get() as { n: number }).n;
+    return (prepareCached(this.db, 'SELECT COUNT(*) AS n FROM audit_log').get() as { n: number }).n;
   }
 
   /** The hook the HTTP server calls after every control request. */

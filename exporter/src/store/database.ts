@@ -98,3 +98,26 @@ export function databaseSizeBytes(file: string): number {
   }
   return total;
 }
+
+const statementCache = new WeakMap<Db, Map<string, Database.Statement>>();
+/** Bounds the cache for repositories that build SQL from a varying set of columns. */
+const MAX_CACHED_STATEMENTS = 512;
+
+/**
+ * `db.prepare(sql)`, compiled once per database and SQL text. Preparing costs more than running a
+ * small statement, and better-sqlite3 statements are reusable, so hot paths reuse them.
+ */
+export function prepareCached(db: Db, sql: string): Database.Statement {
+  let cache = statementCache.get(db);
+  if (!cache) {
+    cache = new Map();
+    statementCache.set(db, cache);
+  }
+  let stmt = cache.get(sql);
+  if (!stmt) {
+    if (cache.size >= MAX_CACHED_STATEMENTS) cache.clear();
+    stmt = db.prepare(sql);
+    cache.set(sql, stmt);
+  }
+  return stmt;
+}
