@@ -86,28 +86,14 @@ type TrackedField = (typeof TRACKED_FIELDS)[number];
 /** Fields a patch may change: the status moves only through transitions. */
 const EDITABLE_FIELDS = TRACKED_FIELDS.filter((k): k is Exclude<TrackedField, 'status'> => k !== 'status');
 
-/** A diagnostic as the API returns it. */
-export interface DiagnosticView {
+/**
+ * A diagnostic as the API returns it: the stored row with its display id (`D-n`), whether it is overdue now,
+ * and without the notification bookkeeping.
+ */
+export type DiagnosticView = Omit<Diagnostic, 'id' | 'due_soon_notified_at' | 'overdue_notified_at'> & {
   id: string;
-  title: string;
-  description: string;
-  severity: DiagnosticSeverity;
-  status: DiagnosticStatus;
-  assignee: string | null;
-  due_at: string | null;
   overdue: boolean;
-  tags: string[];
-  component: string | null;
-  roadmap_url: string | null;
-  origin: 'api' | 'guardian';
-  rule: string | null;
-  node: string | null;
-  created_by: string;
-  created_at: string;
-  updated_at: string;
-  resolved_at: string | null;
-  closed_at: string | null;
-}
+};
 
 export interface CommentView {
   id: number;
