@@ -6,6 +6,7 @@ import type { ConfigInput } from '../src/config/config-schema';
 import { loadConfig } from '../src/config/load-config';
 import { createLogger } from '../src/log/logger';
 import { type Sidecar, startSidecar } from '../src/main';
+import type { Bus } from '../src/bus/bus';
 
 export const BENCH_TOKEN = 'bench-viewer-secret-0123456789abcdef';
 
@@ -43,6 +44,8 @@ export interface BenchSidecarOptions {
   prepareWorkspace?: (root: string) => void;
   /** Where the workspace folder is created (default: the OS temp folder, like the data folder). */
   workspaceBase?: string;
+  /** A bus shared with something else in the process (the example workload); default: the sidecar's own. */
+  bus?: Bus;
 }
 
 /**
@@ -78,7 +81,7 @@ export async function startBenchSidecar(
   const logger = createLogger('info', pino.destination({ dest: '/dev/null', sync: false }));
   let sidecar: Sidecar;
   try {
-    sidecar = await startSidecar(config, { logger });
+    sidecar = await startSidecar(config, { logger, ...(opts.bus ? { bus: opts.bus } : {}) });
   } catch (err) {
     cleanup();
     throw err;

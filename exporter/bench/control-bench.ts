@@ -1,15 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import pino from 'pino';
 import { InProcessBus } from '../src/bus/inprocess-bus';
 import type { Bus } from '../src/bus/bus';
-import { loadConfig } from '../src/config/load-config';
-import { createLogger } from '../src/log/logger';
-import { type Sidecar, startSidecar } from '../src/main';
+import type { Sidecar } from '../src/main';
 import { guardianRuleSchema, type GuardianRule } from '../src/guardian';
 import { type BenchOptions, type BenchRow, ratioOf, selected } from './bench-row';
-import { benchTempDir } from './bench-sidecar';
+import { startBenchSidecar } from './bench-sidecar';
 import { median, nowMs, summarize } from './stats';
 
 /** Issue 3's control-plane benchmarks. */
@@ -62,36 +59,30 @@ interface Rig {
 }
 
 async function startRig(withWorkload: boolean): Promise<Rig> {
-  const dataDir = benchTempDir('control-data');
-  const workspace = benchTempDir('control-ws');
-  for (const d of ['lineage', 'calibration', 'telemetry', 'activity']) fs.mkdirSync(path.join(workspace, d));
+  const examples = withWorkload ? await loadExamples() : null;
   const bus = new InProcessBus();
-  let sim: BenchSimulator | null = null;
-  if (withWorkload) {
-    const { createSimulator } = await loadExamples();
-    sim = createSimulator({ workspace, seed: 5, tickMs: 60_000, autopilot: false });
-    sim.getState();
-    sim.attachBus(bus, 'bench');
-  }
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      port: 0,
-      host: '127.0.0.1',
-      node: 'bench',
-      data_dir: dataDir,
-      log_level: 'info',
+  // Set from prepareWorkspace, which runs on the fresh workspace before the sidecar starts.
+  const workload: { sim: BenchSimulator | null } = { sim: null };
+  const bench = await startBenchSidecar(
+    {
       tokens: [{ name: 'bench-admin', role: 'admin', secret: ADMIN }],
       http: { control_rate_limit_per_minute: 1_000_000 },
       guardian: { enabled: false },
       scheduler: { enabled: false },
-      watch: { root: workspace },
     },
-  });
-  const sidecar = await startSidecar(config, {
-    bus,
-    logger: createLogger('info', pino.destination({ dest: '/dev/null', sync: false })),
-  });
+    {
+      bus,
+      prepareWorkspace: (workspace) => {
+        if (!examples) return;
+        const sim = examples.createSimulator({ workspace, seed: 5, tickMs: 60_000, autopilot: false });
+        sim.getState();
+        sim.attachBus(bus, 'bench');
+        workload.sim = sim;
+      },
+    }
+  );
+  const { sidecar } = bench;
+  const sim = workload.sim;
   const start = Date.now();
   while (withWorkload && sidecar.ctx.telemetryRepo.latestValue('state_active') === undefined) {
     if (Date.now() - start > 10_000) throw new Error('the workload telemetry never arrived');
@@ -115,9 +106,7 @@ async function startRig(withWorkload: boolean): Promise<Rig> {
     },
     async close() {
       sim?.stop();
-      await sidecar.stop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-      fs.rmSync(workspace, { recursive: true, force: true });
+      await bench.close();
     },
   };
 }
