@@ -68,6 +68,7 @@ export interface ActionDeps {
 
 export interface Caller {
   actor: string;
+  /** Whose Idempotency-Keys these are: a token name, or one Grafana user of the grafana token. */
   token: string;
   role: Role;
 }

@@ -99,7 +99,8 @@ export function actionView(a: ActionRecord): z.infer<typeof actionSchema> {
 }
 
 export function callerOf(p: Principal): Caller {
-  return { actor: actorOf(p), token: p.token, role: p.role };
+  // Idempotency keys are per person: two Grafana users behind one grafana token never replay each other.
+  return { actor: actorOf(p), token: p.key, role: p.role };
 }
 
 /** Maps the action service's errors onto the API's error codes. */

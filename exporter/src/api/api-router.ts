@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { type Access, type Principal } from './auth';
+import { type Access, type CallerTrace, type Principal } from './auth';
 import { ApiError, invalid } from './errors';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -51,8 +51,10 @@ export interface RouteInfo {
 /** Called for every control request after it ends (audit). */
 export type ControlHook = (info: {
   route: RouteInfo;
-  /** Null when the request was refused before a token was accepted (401). */
+  /** Null when the request was refused (401, 403) before a principal was accepted. */
   principal: Principal | null;
+  /** What is known about the caller, refused ones included (token, Grafana login, org, role). */
+  caller: CallerTrace;
   /** Route parameters as matched (express resets req.params once an error leaves the route). */
   params: Record<string, string>;
   req: Request;
@@ -79,6 +81,48 @@ export function bodyErrorOf(req: Request): unknown {
 }
 
 /**
+ * Whether the request carries a body: chunked, or a non-zero Content-Length. Only a request without
+ * one may stand for `{}`; a body that is there is JSON and an object, or it is refused.
+ */
+export function hasRequestBody(req: Request): boolean {
+  if (req.headers['transfer-encoding'] !== undefined) return true;
+  const len = req.headers['content-length'];
+  return len !== undefined && Number(len) > 0;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The body a route's schema validates: `{}` when none was sent, the parsed object otherwise. */
+function bodyFor(req: Request, takesBody: boolean): unknown {
+  if (!hasRequestBody(req)) return {};
+  const body: unknown = req.body;
+  if (!isPlainObject(body)) {
+    throw new ApiError('invalid_request', 'body: a JSON object is required', [
+      {
+        path: 'body',
+        message: `expected a JSON object, got ${body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body}`,
+        code: 'invalid_type',
+      },
+    ]);
+  }
+  if (!takesBody && Object.keys(body).length > 0) {
+    throw new ApiError('invalid_request', 'body: this route takes no request body', [
+      { path: 'body', message: 'this route takes no request body', code: 'unrecognized_keys' },
+    ]);
+  }
+  return body;
+}
+
+/** How routes learn who is calling: the HTTP server's authenticator. */
+export interface RouteAuth {
+  /** The principal for a route of this access level; throws ApiError (401, 403, 503). */
+  authenticate(req: Request, access: Access): Promise<Principal>;
+  /** What is known about the caller, after a refusal too. */
+  traceOf(req: Request): CallerTrace;
+}
+
+/**
  * Declares routes once: express handler, zod validation of params/query/body, role check,
  * OpenAPI entry and the route list the docs test reads.
  */
@@ -89,7 +133,7 @@ export class ApiRouter {
 
   constructor(
     private readonly router: Router,
-    private readonly authenticate: (req: Request, access: Access) => Principal,
+    private readonly auth: RouteAuth,
     private readonly controlHook: () => ControlHook | undefined
   ) {}
 
@@ -118,10 +162,11 @@ export class ApiRouter {
       (res.locals as { route?: string }).route = spec.path;
       const bodyError = bodyErrorOf(req);
       if (bodyError !== undefined) throw bodyError;
-      const principal = this.authenticate(req, spec.access);
+      const principal = await this.auth.authenticate(req, spec.access);
       const params = parseOr(spec.params, req.params, 'params');
       const query = parseOr(spec.query, req.query, 'query');
-      const body = spec.body ? parseOr(spec.body, req.body ?? {}, 'body') : req.body;
+      const rawBody = bodyFor(req, spec.body !== undefined);
+      const body = spec.body ? parseOr(spec.body, rawBody, 'body') : undefined;
       const result = await handler({
         params: params as z.infer<P>,
         query: query as z.infer<Q>,
@@ -152,6 +197,7 @@ export class ApiRouter {
                 hook({
                   route: info,
                   principal,
+                  caller: this.auth.traceOf(req),
                   req,
                   params,
                   status: res.statusCode,
@@ -159,24 +205,19 @@ export class ApiRouter {
                 });
               });
             }
-            const bodyError = bodyErrorOf(req);
-            if (bodyError !== undefined) {
-              // A refused body still answers first (as before routing), but the audit names the caller when it can.
-              try {
-                (req as Request & { principal?: Principal }).principal = this.authenticate(req, spec.access);
-              } catch {
-                // unauthenticated: audited as anonymous
+            // Authenticate before the limiter so it can key on the person and 401 comes first. A refused
+            // body still answers first (as before routing), but the audit names the caller when it can.
+            this.auth.authenticate(req, spec.access).then(
+              (principal) => {
+                (req as Request & { principal?: Principal }).principal = principal;
+                const bodyError = bodyErrorOf(req);
+                next(bodyError !== undefined ? bodyError : undefined);
+              },
+              (err: unknown) => {
+                const bodyError = bodyErrorOf(req);
+                next(bodyError !== undefined ? bodyError : err);
               }
-              next(bodyError);
-              return;
-            }
-            // Authenticate before the limiter so it can key on the token and 401 comes first.
-            try {
-              (req as Request & { principal?: Principal }).principal = this.authenticate(req, spec.access);
-              next();
-            } catch (err) {
-              next(err);
-            }
+            );
           },
           ...this.controlMiddleware,
         ]

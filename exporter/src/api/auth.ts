@@ -1,36 +1,113 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Config, Role, TokenConfig } from '../config/config-schema';
+import type { Config, GrafanaMappedRole, Role, TokenConfig, TokenRole } from '../config/config-schema';
 import type { Logger } from '../log/logger';
 
-export type Access = 'public' | 'viewer' | 'operator' | 'admin' | 'agent';
+/**
+ * What a route requires. `public`: nothing (credentials are not looked at); `authenticated`: any
+ * accepted caller, agents included; `viewer < operator < admin`: that role or a higher one;
+ * `agent`: an agent token, or an operator or admin acting for one.
+ */
+export type Access = 'public' | 'authenticated' | 'viewer' | 'operator' | 'admin' | 'agent';
 
-/** Who made a request: the token's name and role, plus the Grafana user the proxy vouched for. */
-export interface Principal {
-  token: string;
-  role: Role;
-  grafanaUser: string | null;
+export const ACCESS_LEVELS: readonly Access[] = ['public', 'authenticated', 'viewer', 'operator', 'admin', 'agent'];
+
+/** How the sidecar checked the `X-Grafana-Id` of a grafana-token request. */
+export type IdTokenState = 'verified' | 'absent' | 'not_configured';
+
+/** The Grafana user a grafana-token request acts for, as `X-Grafana-Context` named them. */
+export interface GrafanaPerson {
+  login: string;
+  orgId: number;
+  /** The org role as Grafana sent it (`Viewer`, `Editor`, `Admin`). */
+  orgRole: string;
+  userId: number | null;
+  userUid: string | null;
+  isGrafanaAdmin: boolean;
+  /** The role the org role (and `server_admin_role`) maps to, before the ceiling. */
+  mappedRole: GrafanaMappedRole;
+  idToken: IdTokenState;
 }
+
+/** Who made a request, once accepted. */
+export interface Principal {
+  /** The token's configured name. */
+  token: string;
+  tokenRole: TokenRole;
+  /** The role the request acts with: the token's, or the Grafana user's mapped and capped one. */
+  role: Role;
+  /** Recorded as the author of what the request changes: the token name, or `grafana:<login>`. */
+  actor: string;
+  /** Rate limits and idempotency keys are per person: the token name, or `grafana:<login>@<org id>`. */
+  key: string;
+  grafana: GrafanaPerson | null;
+}
+
+/**
+ * What is known about a caller, refused ones included: the audit log records it for every control
+ * call. A grafana token whose context names a `None` user is refused, yet its login and org are known.
+ */
+export interface CallerTrace {
+  actor: string;
+  token: string | null;
+  tokenRole: TokenRole | null;
+  /** The effective role; null when the caller was refused before one was settled. */
+  role: Role | null;
+  grafana: { login: string | null; orgId: number | null; orgRole: string | null } | null;
+}
+
+export function traceOf(p: Principal): CallerTrace {
+  return {
+    actor: p.actor,
+    token: p.token,
+    tokenRole: p.tokenRole,
+    role: p.role,
+    grafana: p.grafana ? { login: p.grafana.login, orgId: p.grafana.orgId, orgRole: p.grafana.orgRole } : null,
+  };
+}
+
+export const ANONYMOUS_TRACE: CallerTrace = {
+  actor: 'anonymous',
+  token: null,
+  tokenRole: null,
+  role: null,
+  grafana: null,
+};
 
 const RANK: Record<Exclude<Role, 'agent'>, number> = { viewer: 1, operator: 2, admin: 3 };
 
-/** Whether a principal may use a route of the given access level. */
+/** Whether a principal acting with `role` may use a route of the given access level. */
 export function allows(access: Access, role: Role): boolean {
-  if (access === 'public') return true;
+  if (access === 'public' || access === 'authenticated') return true;
   if (access === 'agent') return role === 'agent' || role === 'operator' || role === 'admin';
   if (role === 'agent') return false;
   return RANK[role] >= RANK[access];
 }
 
+/** The lower of two Grafana-mappable roles. */
+export function lowerRole(a: GrafanaMappedRole, b: GrafanaMappedRole): GrafanaMappedRole {
+  return RANK[a] <= RANK[b] ? a : b;
+}
+
+/** The higher of two Grafana-mappable roles. */
+export function higherRole(a: GrafanaMappedRole, b: GrafanaMappedRole): GrafanaMappedRole {
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
 export function actorOf(p: Principal): string {
-  return p.grafanaUser ? `${p.token}/${p.grafanaUser}` : p.token;
+  return p.actor;
 }
 
 interface StoredToken {
   name: string;
-  role: Role;
+  role: TokenRole;
   hash: Buffer;
+}
+
+export interface VerifiedToken {
+  name: string;
+  role: TokenRole;
 }
 
 const sha256 = (s: string): Buffer => crypto.createHash('sha256').update(s, 'utf8').digest();
@@ -46,13 +123,13 @@ const VERIFIED_CACHE_SIZE = 64;
  */
 export class TokenStore {
   private readonly tokens: StoredToken[];
-  private readonly verified = new Map<string, { name: string; role: Role }>();
+  private readonly verified = new Map<string, VerifiedToken>();
 
   constructor(tokens: readonly TokenConfig[]) {
     this.tokens = tokens.map((t) => ({ name: t.name, role: t.role, hash: sha256(t.secret) }));
   }
 
-  verify(secret: string): { name: string; role: Role } | null {
+  verify(secret: string): VerifiedToken | null {
     const hit = this.verified.get(secret);
     if (hit) {
       // Re-insert: Map order is the LRU order.
@@ -69,7 +146,7 @@ export class TokenStore {
     return null;
   }
 
-  private verifyConstantTime(secret: string): { name: string; role: Role } | null {
+  private verifyConstantTime(secret: string): VerifiedToken | null {
     const h = sha256(secret);
     let found: StoredToken | null = null;
     // Visit every token so the time taken does not reveal which one matched.

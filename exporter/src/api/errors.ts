@@ -11,9 +11,37 @@ export const ERROR_CODES = {
   },
   invalid_json: { status: 400, description: 'The request body is not valid JSON' },
   payload_too_large: { status: 413, description: 'The request body exceeds the size limit' },
+  unsupported_media_type: {
+    status: 415,
+    description: 'A request body that is not JSON (Content-Type other than application/json, or none)',
+  },
   unauthenticated: { status: 401, description: 'No bearer token, or an unknown one' },
+  grafana_context_missing: {
+    status: 401,
+    description: 'A grafana token without the X-Grafana-Context header that Grafana sets on every proxied request',
+  },
+  grafana_context_invalid: {
+    status: 401,
+    description: 'X-Grafana-Context is not the JSON of a signed-in Grafana user (login, org id, org role)',
+  },
+  grafana_id_token_missing: {
+    status: 401,
+    description: 'http.grafana.require_id_token is set and the request carries no X-Grafana-Id',
+  },
+  grafana_id_token_invalid: {
+    status: 401,
+    description:
+      "X-Grafana-Id is not a valid token signed by Grafana's keys, has expired, or names someone else than the context",
+  },
   forbidden: { status: 403, description: 'The token is valid but its role may not do this' },
-  not_found: { status: 404, description: 'No such route or resource' },
+  grafana_role_refused: {
+    status: 403,
+    description: 'The Grafana user may not use the sidecar: org role None or unknown, anonymous, or no login',
+  },
+  not_found: {
+    status: 404,
+    description: 'No such route or resource; also every non-canonical path (see api.md, Canonical paths)',
+  },
   method_not_allowed: { status: 405, description: 'The route exists but not with this method' },
   conflict: { status: 409, description: 'The resource is not in a state that allows this' },
   plan_stale: { status: 409, description: 'The state changed since the plan was made; plan again' },

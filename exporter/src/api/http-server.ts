@@ -6,9 +6,12 @@ import { rateLimit } from 'express-rate-limit';
 import { OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import type { Part, SidecarContext } from '../context';
 import { type Access, type Principal, type TokenStore, allows } from './auth';
+import { Authenticator } from './authenticator';
+import { nonCanonicalReason } from './canonical-path';
 import { ApiError, type ErrorBody, ERROR_CODES } from './errors';
-import { ApiRouter, type ControlHook, bodyErrorOf, keepBodyError } from './api-router';
+import { ApiRouter, type ControlHook, bodyErrorOf, hasRequestBody, keepBodyError } from './api-router';
 import { registerCoreRoutes } from './routers/core-routes';
+import { registerIdentityRoutes } from './routers/identity-routes';
 import { StreamHub } from './routers/stream-router';
 
 /** A module that adds routes (control plane, agents, diagnostics plug in here). */
@@ -16,11 +19,27 @@ export type RouteModule = (api: ApiRouter) => void;
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
+/** Public routes do not look at credentials: every caller is this one there. */
+const ANONYMOUS: Principal = {
+  token: 'anonymous',
+  tokenRole: 'viewer',
+  role: 'viewer',
+  actor: 'anonymous',
+  key: 'anonymous',
+  grafana: null,
+};
+
+/** A 404 that says which kind of miss it was, so a client can tell a wrong path from a missing resource. */
+function noRoute(message: string, details: { reason: 'no_route' | 'non_canonical_path'; problem?: string }): ApiError {
+  return new ApiError('not_found', message, details);
+}
+
 export class HttpServer implements Part {
   readonly name = 'http';
   readonly app = express();
   readonly api: ApiRouter;
   readonly stream: StreamHub;
+  readonly auth: Authenticator;
   private server: http.Server | null = null;
   private controlHook: ControlHook | undefined;
   url = '';
@@ -28,26 +47,46 @@ export class HttpServer implements Part {
 
   constructor(
     private readonly ctx: SidecarContext,
-    private readonly tokens: TokenStore,
+    tokens: TokenStore,
     modules: RouteModule[] = []
   ) {
     const { app } = this;
+    this.auth = new Authenticator(tokens, ctx.config.http.grafana, ctx.metrics);
     app.disable('x-powered-by');
     app.set('etag', false);
     app.set('trust proxy', false);
+    // One spelling per route: `/Kill` is not `/kill`, `/api/v1/audit/` is not `/api/v1/audit`.
+    app.set('case sensitive routing', true);
+    app.set('strict routing', true);
     app.use(this.requestContext);
-    const json = express.json({ limit: '1mb', strict: false });
+    app.use(this.canonicalOnly);
+    const json = express.json({ limit: '1mb', strict: false, type: 'application/json' });
     // A refused body is answered by the matched route (so control routes audit it) or by the 404 below.
-    app.use((req: Request, res: Response, next: NextFunction) =>
+    app.use((req: Request, res: Response, next: NextFunction) => {
+      if (!hasRequestBody(req)) return next();
+      if (!req.is('application/json')) {
+        const type = req.headers['content-type'];
+        keepBodyError(
+          req,
+          new ApiError(
+            'unsupported_media_type',
+            type
+              ? `a request body must be JSON (Content-Type: application/json), not ${type.slice(0, 100)}`
+              : 'a request body must be JSON: send Content-Type: application/json',
+            [{ path: 'headers.content-type', message: 'expected application/json', code: 'invalid_value' }]
+          )
+        );
+        return next();
+      }
       json(req, res, (err?: unknown) => {
         if (err !== undefined && err !== null) keepBodyError(req, err);
         next();
-      })
-    );
-    const router = express.Router();
+      });
+    });
+    const router = express.Router({ caseSensitive: true, strict: true });
     this.api = new ApiRouter(
       router,
-      (req, access) => this.authenticate(req, access),
+      { authenticate: (req, access) => this.authenticate(req, access), traceOf: (req) => this.auth.traceOf(req) },
       () => this.controlHook
     );
     this.api.useForControl(
@@ -56,7 +95,8 @@ export class HttpServer implements Part {
         limit: ctx.config.http.control_rate_limit_per_minute,
         standardHeaders: 'draft-8',
         legacyHeaders: false,
-        keyGenerator: (req) => (req as Request & { principal?: Principal }).principal?.token ?? 'anonymous',
+        // Per person: a token, or one Grafana user of the grafana token (`grafana:<login>@<org>`).
+        keyGenerator: (req) => (req as Request & { principal?: Principal }).principal?.key ?? 'anonymous',
         handler: (_req, _res, next, options) => {
           const retryAfter = Math.ceil(options.windowMs / 1000);
           next(
@@ -73,12 +113,13 @@ export class HttpServer implements Part {
     this.api.openapi.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
     this.stream = new StreamHub(ctx);
     registerCoreRoutes(this.api, ctx, this.stream, () => this.openApiDocument());
+    registerIdentityRoutes(this.api, ctx);
     for (const m of modules) m(this.api);
     app.use(router);
     app.use((req: Request, _res: Response, next: NextFunction) => {
       const bodyError = bodyErrorOf(req);
       if (bodyError !== undefined) return next(bodyError);
-      next(new ApiError('not_found', `no route ${req.method} ${req.path}`));
+      next(noRoute(`no route ${req.method} ${req.path}`, { reason: 'no_route' }));
     });
     app.use(this.errorHandler);
   }
@@ -101,37 +142,37 @@ export class HttpServer implements Part {
     });
   }
 
-  private authenticate(req: Request, access: Access): Principal {
-    const anonymous: Principal = { token: 'anonymous', role: 'viewer', grafanaUser: null };
-    if (access === 'public') return this.principalFromHeader(req) ?? anonymous;
-    const principal = this.principalFromHeader(req);
+  /** The caller, checked against a route's access level: 401 without (valid) credentials, 403 below it. */
+  private async authenticate(req: Request, access: Access): Promise<Principal> {
+    if (access === 'public') return ANONYMOUS;
+    const principal = await this.auth.principalOf(req);
     if (!principal) {
       throw new ApiError('unauthenticated', 'a bearer token is required (Authorization: Bearer <token>)', undefined, {
         'WWW-Authenticate': 'Bearer realm="lookout"',
       });
     }
     if (!allows(access, principal.role)) {
-      throw new ApiError('forbidden', `role ${principal.role} may not do this; it needs ${access}`);
+      const who = principal.grafana ? `${principal.actor} (Grafana ${principal.grafana.orgRole})` : principal.actor;
+      throw new ApiError('forbidden', `${who} acts with role ${principal.role}, and this needs ${access}`);
     }
     return principal;
   }
 
-  private principalFromHeader(req: Request): Principal | null {
-    const cached = (req as Request & { principal?: Principal }).principal;
-    if (cached) return cached;
-    const header = req.headers.authorization;
-    if (!header) return null;
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!m) throw new ApiError('unauthenticated', 'malformed Authorization header: expected "Bearer <token>"');
-    const tok = this.tokens.verify(m[1]!);
-    if (!tok) throw new ApiError('unauthenticated', 'unknown token');
-    const userHeader = req.headers[this.ctx.config.http.user_header.toLowerCase()];
-    const user =
-      typeof userHeader === 'string' && userHeader.length > 0 && userHeader.length <= 256 ? userHeader : null;
-    const p: Principal = { token: tok.name, role: tok.role, grafanaUser: user };
-    (req as Request & { principal?: Principal }).principal = p;
-    return p;
-  }
+  /**
+   * Refuses, before routing and before authentication, a request whose path is not canonical (see
+   * canonical-path.ts) and every OPTIONS request: the sidecar serves no CORS, and an OPTIONS answer
+   * listing methods would tell anyone which routes exist.
+   */
+  private readonly canonicalOnly = (req: Request, _res: Response, next: NextFunction): void => {
+    const problem = nonCanonicalReason(req.url);
+    if (problem) {
+      return next(
+        noRoute(`no route: the path is not canonical (${problem})`, { reason: 'non_canonical_path', problem })
+      );
+    }
+    if (req.method === 'OPTIONS') return next(noRoute('no route OPTIONS ' + req.path, { reason: 'no_route' }));
+    next();
+  };
 
   private readonly requestContext = (req: Request, res: Response, next: NextFunction): void => {
     const incoming = req.headers['x-request-id'];
@@ -162,6 +203,8 @@ export class HttpServer implements Part {
     else if (e?.type === 'entity.parse.failed')
       apiErr = new ApiError('invalid_json', `request body is not valid JSON: ${e.message}`);
     else if (e?.type === 'entity.too.large') apiErr = new ApiError('payload_too_large', 'request body exceeds 1 MB');
+    else if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported')
+      apiErr = new ApiError('unsupported_media_type', e.message ?? 'unsupported body encoding');
     else if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
       // body-parser and friends: charset, encoding, aborted requests are the client's doing.
       apiErr = new ApiError('invalid_request', e.message ?? 'bad request');

@@ -7,17 +7,31 @@ export const isoTime = z
   .union([z.iso.datetime({ offset: true }), z.iso.date()])
   .describe('ISO-8601 time, e.g. 2026-11-21T10:00:00Z');
 
-/** `?x=a,b&x=c` → ['a','b','c']. */
+/** Longest value one filter item may have (a kind, a tag, an assignee). */
+export const FILTER_ITEM_MAX = 200;
+/** Most values one list filter may carry. */
+export const FILTER_ITEMS_MAX = 50;
+
+/** `?x=a,b&x=c` → ['a','b','c']; at most FILTER_ITEMS_MAX values of at most FILTER_ITEM_MAX characters. */
 export const csvList = <T extends z.ZodType<unknown, string>>(item: T) =>
   z
-    .union([z.string(), z.array(z.string())])
+    .union([
+      z.string().max(FILTER_ITEM_MAX * FILTER_ITEMS_MAX),
+      z
+        .array(z.string().max(FILTER_ITEM_MAX * FILTER_ITEMS_MAX))
+        .max(FILTER_ITEMS_MAX, `at most ${FILTER_ITEMS_MAX} values`),
+    ])
     .transform((v) =>
       (Array.isArray(v) ? v : [v])
         .flatMap((s) => s.split(','))
         .map((s) => s.trim())
         .filter(Boolean)
     )
-    .pipe(z.array(item));
+    .pipe(
+      z
+        .array(z.string().max(FILTER_ITEM_MAX, `at most ${FILTER_ITEM_MAX} characters per value`).pipe(item))
+        .max(FILTER_ITEMS_MAX, `at most ${FILTER_ITEMS_MAX} values`)
+    );
 
 export const limitParam = (max: number, def: number) =>
   z.coerce.number().int('limit must be a whole number').min(1).max(max).default(def);

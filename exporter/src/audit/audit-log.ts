@@ -1,6 +1,5 @@
 import { type Db, prepareCached } from '../store/database';
 import type { ControlHook } from '../api/api-router';
-import { actorOf } from '../api/auth';
 import type { Logger } from '../log/logger';
 
 export interface AuditEntry {
@@ -8,7 +7,13 @@ export interface AuditEntry {
   ts: string;
   actor: string;
   token: string | null;
+  /** The token's configured role (`grafana` for the delegation token). */
+  token_role: string | null;
+  /** The Grafana login a grafana token acted for (from X-Grafana-Context). */
   grafana_user: string | null;
+  grafana_org_id: number | null;
+  grafana_org_role: string | null;
+  /** The effective role the call acted with; null when it was refused before one was settled. */
   role: string | null;
   method: string;
   path: string;
@@ -46,7 +51,10 @@ export function auditActionOf(method: string, route: string, params: Record<stri
   return clean || `${method.toLowerCase()} ${route}`;
 }
 
-/** The audit log: one row per control call, whoever made it and however it ended. */
+/**
+ * The audit log: one row per control call, whoever made it and however it ended — the token, and
+ * for the grafana delegation token the person (login, org, org role), refused calls included.
+ */
 export class AuditLog {
   constructor(
     private readonly db: Db,
@@ -56,8 +64,10 @@ export class AuditLog {
   record(e: Omit<AuditEntry, 'seq'>): AuditEntry {
     const info = prepareCached(
       this.db,
-      `INSERT INTO audit_log (ts, actor, token, grafana_user, role, method, path, route, action, reason, status, result, request_id)
-         VALUES (@ts, @actor, @token, @grafana_user, @role, @method, @path, @route, @action, @reason, @status, @result, @request_id)`
+      `INSERT INTO audit_log (ts, actor, token, token_role, grafana_user, grafana_org_id, grafana_org_role, role,
+                              method, path, route, action, reason, status, result, request_id)
+         VALUES (@ts, @actor, @token, @token_role, @grafana_user, @grafana_org_id, @grafana_org_role, @role,
+                 @method, @path, @route, @action, @reason, @status, @result, @request_id)`
     ).run(e);
     return { ...e, seq: Number(info.lastInsertRowid) };
   }
@@ -90,7 +100,7 @@ export class AuditLog {
 
   /** The hook the HTTP server calls after every control request. */
   hook(): ControlHook {
-    return ({ route, principal, req, params, status, body }) => {
+    return ({ route, caller, req, params, status, body }) => {
       try {
         const reqBody = req.body as unknown;
         const bodyReason =
@@ -101,13 +111,15 @@ export class AuditLog {
         const reason = str(bodyReason, 1000) ?? str(queryReason, 1000);
         const err = body && typeof body === 'object' ? (body as { error?: { code?: unknown } }).error : undefined;
         const result = status < 400 ? resultOf(body) : `error:${typeof err?.code === 'string' ? err.code : status}`;
-        const userHeader = principal?.grafanaUser ?? null;
         this.record({
           ts: new Date().toISOString(),
-          actor: principal ? actorOf(principal) : 'anonymous',
-          token: principal?.token ?? null,
-          grafana_user: userHeader,
-          role: principal?.role ?? null,
+          actor: caller.actor,
+          token: caller.token,
+          token_role: caller.tokenRole,
+          grafana_user: str(caller.grafana?.login, 256),
+          grafana_org_id: caller.grafana?.orgId ?? null,
+          grafana_org_role: str(caller.grafana?.orgRole, 64),
+          role: caller.role,
           method: req.method,
           path: req.originalUrl.split('?')[0]!.slice(0, 1024),
           route: route.path,

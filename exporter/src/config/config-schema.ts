@@ -11,16 +11,30 @@ import { schedulerConfigSchema } from '../scheduler/scheduler-config';
  * fails when the two drift.
  */
 
+/** The roles a request acts with: what every route's access is checked against. */
 export const ROLES = ['viewer', 'operator', 'admin', 'agent'] as const;
 export const roleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof roleSchema>;
+
+/**
+ * What a configured token may be: a role, or `grafana` — a delegation held by Grafana, whose requests
+ * act with the role of the Grafana user named in `X-Grafana-Context` (see docs/security.md).
+ */
+export const TOKEN_ROLES = [...ROLES, 'grafana'] as const;
+export const tokenRoleSchema = z.enum(TOKEN_ROLES);
+export type TokenRole = z.infer<typeof tokenRoleSchema>;
+
+/** The roles a Grafana user can be given, lowest first. */
+export const GRAFANA_ROLES = ['viewer', 'operator', 'admin'] as const;
+export const grafanaRoleSchema = z.enum(GRAFANA_ROLES);
+export type GrafanaMappedRole = z.infer<typeof grafanaRoleSchema>;
 
 export const tokenSchema = z.object({
   name: z
     .string()
     .min(1)
     .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
-  role: roleSchema,
+  role: tokenRoleSchema,
   secret: z.string().min(16, 'a token secret needs at least 16 characters'),
 });
 export type TokenConfig = z.infer<typeof tokenSchema>;
@@ -80,23 +94,67 @@ const storeSchema = z
   })
   .prefault({});
 
+const grafanaSchema = z
+  .object({
+    role_ceiling: grafanaRoleSchema
+      .default('admin')
+      .describe('The highest role a request with a grafana token may act with, whatever the Grafana role'),
+    server_admin_role: grafanaRoleSchema
+      .optional()
+      .describe('Role a Grafana server admin gets at least (unset: being a server admin gives nothing extra)'),
+    url: z
+      .string()
+      .regex(/^https?:\/\/[^\s/]+/, 'an http:// or https:// URL')
+      .optional()
+      .describe("Grafana's URL as the sidecar reaches it; ID tokens are verified against <url>/api/signing-keys/keys"),
+    jwks_url: z
+      .string()
+      .regex(/^https?:\/\/[^\s/]+/, 'an http:// or https:// URL')
+      .optional()
+      .describe("URL of Grafana's ID-token signing keys (JWKS); overrides the one derived from http.grafana.url"),
+    require_id_token: z
+      .boolean()
+      .default(false)
+      .describe('Refuse grafana-token requests without a verified X-Grafana-Id (needs url or jwks_url)'),
+    jwks_cooldown_ms: z
+      .number()
+      .int()
+      .min(0)
+      .default(30_000)
+      .describe('Least time between two key fetches caused by an unknown key id (key rotation)'),
+    jwks_cache_max_age_ms: z
+      .number()
+      .int()
+      .min(1000)
+      .default(600_000)
+      .describe('How long fetched signing keys are used before they are fetched again'),
+    jwks_timeout_ms: z.number().int().min(100).default(5000).describe('Timeout of one signing-key fetch'),
+  })
+  .superRefine((g, ctx) => {
+    if (g.require_id_token && !g.url && !g.jwks_url) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['require_id_token'],
+        message: 'needs http.grafana.url or http.grafana.jwks_url to verify the ID tokens against',
+      });
+    }
+  })
+  .prefault({});
+
 const httpSchema = z
   .object({
     metrics_public: z
       .boolean()
       .default(false)
       .describe('Serve /metrics without a token (for a Prometheus that cannot send one)'),
-    user_header: z
-      .string()
-      .default('X-Grafana-User')
-      .describe("Header carrying the Grafana user, set by Grafana's data proxy (send_user_header)"),
+    grafana: grafanaSchema.describe('The grafana delegation token: how Grafana users are mapped and checked'),
     sse_heartbeat_ms: z.number().int().min(100).default(15_000).describe('SSE keep-alive comment interval'),
     control_rate_limit_per_minute: z
       .number()
       .int()
       .positive()
       .default(120)
-      .describe('Control (write) requests per token per minute before 429'),
+      .describe('Control (write) requests per person per minute before 429 (a token, or a Grafana user)'),
   })
   .prefault({});
 

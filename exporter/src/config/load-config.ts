@@ -155,11 +155,34 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
   return out;
 }
 
+/**
+ * Keys that were removed for a reason an operator must hear about: silently dropping them would
+ * leave a config that reads as if it still did something.
+ */
+const REMOVED_KEYS: Record<string, string> = {
+  'http.user_header':
+    'was removed: the sidecar no longer trusts a user header; give Grafana a token with role grafana, ' +
+    'and the person comes from X-Grafana-Context (docs/security.md)',
+};
+
+function removedKeyProblems(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, file?: string): string[] {
+  const problems: string[] = [];
+  for (const [keyPath, why] of Object.entries(REMOVED_KEYS)) {
+    let cur: unknown = raw;
+    for (const part of keyPath.split('.')) {
+      cur = cur && typeof cur === 'object' && !Array.isArray(cur) ? (cur as Record<string, unknown>)[part] : undefined;
+    }
+    if (cur !== undefined) problems.push(`${keyPath} ${why}${file ? ` (in ${file})` : ''}`);
+    if (env[envNameFor(keyPath)] !== undefined) problems.push(`${envNameFor(keyPath)}: ${keyPath} ${why}`);
+  }
+  return problems;
+}
+
 /** File, then `LOOKOUT_*` env, then overrides; validated by the one schema. Throws ConfigError. */
 export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const env = opts.env ?? process.env;
-  const problems: string[] = [];
   let raw: Record<string, unknown> = opts.file ? readConfigFile(opts.file) : {};
+  const problems: string[] = removedKeyProblems(raw, env, opts.file);
   const envOverrides: Record<string, unknown> = {};
   const envOf = new Map<string, string>();
   for (const key of listConfigKeys()) {

@@ -162,6 +162,29 @@ export class FileIngestor {
     return this.ctx.config.watch.root;
   }
 
+  /** The root with its own symlinks resolved (it may itself be a link); resolved again when it moves. */
+  private realRoot: string | null = null;
+
+  /** Whether `abs`, with every symlink resolved, is the root or under it. */
+  private insideRoot(abs: string): boolean {
+    let real: string;
+    try {
+      real = fs.realpathSync.native(abs);
+    } catch {
+      // Gone or unreadable since the stat: the read that follows reports it.
+      return true;
+    }
+    const inside = (root: string): boolean =>
+      real === root || real.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+    if (this.realRoot && inside(this.realRoot)) return true;
+    try {
+      this.realRoot = fs.realpathSync.native(this.root);
+    } catch {
+      return false;
+    }
+    return inside(this.realRoot);
+  }
+
   async prepare(relPath: string, origin: IngestOrigin): Promise<IngestOutcome | null> {
     const classifier = classifierFor(relPath);
     if (!classifier) return null;
@@ -183,6 +206,9 @@ export class FileIngestor {
       return this.failure(classifier, relPath, prev, origin, code, (err as Error).message, lst);
     }
     if (st.isDirectory()) return prev ? this.removal(prev, origin) : null;
+    // A symlink (or a symlinked folder on the way) may point anywhere on the host: never read,
+    // hash or list what lies outside the workspace.
+    if (!this.insideRoot(abs)) return this.outsideRoot(classifier, relPath, origin, st, prev);
     // Unchanged since last ingested: the watcher and the scan both saw it, or a no-op event.
     if (isUnchanged(prev, st.size, st.mtimeMs)) return null;
     if (!st.isFile()) return this.failure(classifier, relPath, prev, origin, 'ENOTREG', 'not a regular file', st);
@@ -404,7 +430,9 @@ export class FileIngestor {
   /** Metadata is optional: a missing, oversized or invalid `<name>.json` leaves the image without it. */
   private async readMeta(metaRel: string): Promise<CalibrationMeta | null> {
     try {
-      const read = await readBounded(path.join(this.root, metaRel), this.ctx.config.watch.max_file_bytes);
+      const abs = path.join(this.root, metaRel);
+      if (!this.insideRoot(abs)) return null;
+      const read = await readBounded(abs, this.ctx.config.watch.max_file_bytes);
       if (read.kind !== 'ok') return null;
       const r = classifyCalibrationMeta({
         relPath: metaRel,
@@ -514,6 +542,50 @@ export class FileIngestor {
         ],
         appendedElsewhere: 0,
       }),
+    };
+  }
+
+  /**
+   * The path resolves outside the watch root: skipped like a file over the size limit (an event and
+   * a counter once, not read again until it changes), and an image it had been is no longer served.
+   */
+  private outsideRoot(
+    classifier: ClassifierName,
+    relPath: string,
+    origin: IngestOrigin,
+    st: { size: number; mtimeMs: number },
+    prev: WatchedFile | undefined
+  ): IngestOutcome | null {
+    if (prev?.status === 'skipped:outside_root' && prev.size === st.size && prev.mtime_ms === st.mtimeMs) return null;
+    return {
+      relPath,
+      classifier,
+      origin,
+      recovered: origin === 'reconcile',
+      mtimeMs: st.mtimeMs,
+      row: this.row(relPath, classifier, st.size, st.mtimeMs, 'skipped:outside_root'),
+      errors: ['outside_root'],
+      apply: () => {
+        if (classifier === 'calibration') this.ctx.artifacts.removeByPath(relPath);
+        return {
+          events: [
+            {
+              source: 'watcher',
+              kind: 'file.skipped',
+              severity: 'warning',
+              subject: relPath,
+              // The target is not named: where the link points is none of the feed readers' business.
+              data: {
+                file_path: relPath,
+                classifier,
+                reason: 'outside_root',
+                message: 'the path resolves (through a symbolic link) outside the watch root; it is not read',
+              },
+            },
+          ],
+          appendedElsewhere: 0,
+        };
+      },
     };
   }
 

@@ -2,11 +2,17 @@ import type { Db } from '../store/database';
 import type { ClassifierName } from './classifiers/classifier';
 
 /**
- * `ok` — ingested; `invalid:<reason>` and `skipped:too_large` — the content was refused and is
- * not read again until it changes; `error:<reason>` — reading failed (permission, io) and is
+ * `ok` — ingested; `invalid:<reason>`, `skipped:too_large` and `skipped:outside_root` (a symlink, or
+ * a file under a symlinked folder, that resolves outside the watch root) — the content was refused
+ * and is not read again until it changes; `error:<reason>` — reading failed (permission, io) and is
  * retried on the next change or reconciliation.
  */
-export type WatchedStatus = 'ok' | `invalid:${string}` | 'skipped:too_large' | `error:${string}`;
+export type WatchedStatus =
+  | 'ok'
+  | `invalid:${string}`
+  | 'skipped:too_large'
+  | 'skipped:outside_root'
+  | `error:${string}`;
 
 export interface WatchedFile {
   rel_path: string;

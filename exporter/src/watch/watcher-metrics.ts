@@ -38,7 +38,7 @@ export function createWatcherMetrics(
     }),
     errors: reg.counter({
       name: 'lookout_watcher_errors_total',
-      help: 'Workspace files refused or unreadable, by classifier and reason (parse, schema, too_large, permission, binary, io)',
+      help: 'Workspace files refused or unreadable, by classifier and reason (parse, schema, too_large, outside_root, permission, binary, io)',
       labelNames: ['classifier', 'reason'] as const,
     }),
     recovered: reg.counter({

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { PNG } from 'pngjs';
-import { startTestSidecar, type TestSidecar, TOKENS } from '../helpers/sidecar';
+import { asGrafana, startTestSidecar, type TestSidecar, TOKENS } from '../helpers/sidecar';
 import { waitFor } from '../helpers/wait';
 import { SseClient } from '../helpers/sse';
 
@@ -214,10 +214,22 @@ describe('read API over a real workspace', () => {
     expect(wrong.status).toBe(401);
     const agentOnRead = await t.call('GET', '/api/v1/status', { as: 'agent' });
     expect(agentOnRead.status).toBe(403);
+    // X-Grafana-User names nobody: only the grafana token's X-Grafana-Context does.
     const status = await t.call('GET', '/api/v1/status', { as: 'viewer', headers: { 'x-grafana-user': 'alice' } });
     expect(status.body).toMatchObject({
       node: 'test-node',
-      auth: { token: 'viewer', role: 'viewer', grafana_user: 'alice' },
+      auth: { actor: 'viewer', token: 'viewer', token_role: 'viewer', role: 'viewer', grafana_user: null },
+    });
+    const delegated = await t.call('GET', '/api/v1/status', asGrafana({ login: 'alice', role: 'Editor', orgId: 3 }));
+    expect(delegated.body).toMatchObject({
+      auth: {
+        actor: 'grafana:alice',
+        token: 'grafana',
+        token_role: 'grafana',
+        role: 'operator',
+        grafana_user: 'alice',
+        grafana_org_id: 3,
+      },
     });
     const om = await fetch(`${t.url}/metrics`, {
       headers: { authorization: `Bearer ${TOKENS.viewer}`, accept: 'application/openmetrics-text; version=1.0.0' },

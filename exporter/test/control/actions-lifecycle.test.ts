@@ -1,3 +1,4 @@
+import { grafanaContext } from '../helpers/sidecar';
 import { type ControlHarness, makeCanary, startControlHarness } from './control-harness';
 
 describe('action lifecycle against the example workload', () => {
@@ -26,20 +27,20 @@ describe('action lifecycle against the example workload', () => {
       ])
     );
     const apply = await h.t.call('POST', '/api/v1/actions/kill/apply', {
-      as: 'operator',
+      as: 'grafana',
       body: { plan_id: p.plan_id, reason: 'market halt drill' },
-      headers: { 'idempotency-key': 'kill-1', 'x-grafana-user': 'alice' },
+      headers: { 'idempotency-key': 'kill-1', 'x-grafana-context': grafanaContext({ login: 'alice', role: 'Editor' }) },
     });
     expect(apply.status).toBe(202);
     const id = (apply.body as { id: string }).id;
     const done = await h.settled(id);
     expect(done['status']).toBe('verified');
-    expect(done['actor']).toBe('operator/alice');
+    expect(done['actor']).toBe('grafana:alice');
     expect(h.sim.getState().killed).toBe(true);
     const status = await h.t.call('GET', '/api/v1/status', { as: 'viewer' });
     expect((status.body as { kill_switch: Record<string, unknown> }).kill_switch).toMatchObject({
       engaged: true,
-      actor: 'operator/alice',
+      actor: 'grafana:alice',
       reason: 'market halt drill',
     });
     const feed = await h.t.call('GET', `/api/v1/feeds/scheduler?subject=${id}&limit=50`, { as: 'viewer' });

@@ -1,3 +1,4 @@
+import { asGrafana } from '../helpers/sidecar';
 import { type ControlHarness, startControlHarness } from './control-harness';
 
 describe('audit log', () => {
@@ -11,9 +12,8 @@ describe('audit log', () => {
 
   test('every control call is audited with actor, reason and result, refused ones included', async () => {
     const ok = await h.t.call('POST', '/api/v1/scheduler/pause', {
-      as: 'operator',
+      ...asGrafana({ login: 'carol', role: 'Editor', orgId: 2 }),
       body: { reason: 'freeze for release' },
-      headers: { 'x-grafana-user': 'carol' },
     });
     expect(ok.status).toBe(200);
     await h.t.call('POST', '/api/v1/scheduler/resume', { as: 'operator', body: {} }); // 400: no reason
@@ -22,7 +22,12 @@ describe('audit log', () => {
     const entries = (await h.t.call('GET', '/api/v1/audit', { as: 'admin' })).body as {
       items: {
         actor: string;
+        token: string | null;
+        token_role: string | null;
+        role: string | null;
         grafana_user: string | null;
+        grafana_org_id: number | null;
+        grafana_org_role: string | null;
         action: string;
         reason: string | null;
         status: number;
@@ -31,8 +36,13 @@ describe('audit log', () => {
     };
     expect(entries.items.reverse()).toEqual([
       expect.objectContaining({
-        actor: 'operator/carol',
+        actor: 'grafana:carol',
+        token: 'grafana',
+        token_role: 'grafana',
+        role: 'operator',
         grafana_user: 'carol',
+        grafana_org_id: 2,
+        grafana_org_role: 'Editor',
         action: 'scheduler.pause',
         reason: 'freeze for release',
         status: 200,
@@ -47,6 +57,8 @@ describe('audit log', () => {
       }),
       expect.objectContaining({
         actor: 'anonymous',
+        token: null,
+        role: null,
         action: 'retrain',
         reason: 'who am i',
         status: 401,
@@ -54,6 +66,9 @@ describe('audit log', () => {
       }),
       expect.objectContaining({
         actor: 'viewer',
+        token: 'viewer',
+        role: 'viewer',
+        grafana_user: null,
         action: 'retrain',
         reason: 'not allowed',
         status: 403,

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { KILL_SWITCH_KEY } from '../../src/guardian';
 import { type ControlHarness, startControlHarness } from './control-harness';
-import { tempDir } from '../helpers/sidecar';
+import { asGrafana, tempDir } from '../helpers/sidecar';
 import { waitFor } from '../helpers/wait';
 
 const writeTelemetry = (workspace: string, metrics: Record<string, number>): void => {
@@ -102,12 +102,11 @@ describe('guardian', () => {
     h = await startControlHarness();
     const inc = h.t.sidecar.control.incidents.open({ rule: 'manual', severity: 'warning', title: 'latency' });
     const ack = await h.t.call('POST', `/api/v1/incidents/${inc.id}/ack`, {
-      as: 'operator',
+      ...asGrafana({ login: 'bob', role: 'Editor' }),
       body: { note: 'looking' },
-      headers: { 'x-grafana-user': 'bob' },
     });
     expect(ack.status).toBe(200);
-    expect(ack.body).toMatchObject({ status: 'acknowledged', acknowledged_by: 'operator/bob', ack_note: 'looking' });
+    expect(ack.body).toMatchObject({ status: 'acknowledged', acknowledged_by: 'grafana:bob', ack_note: 'looking' });
     const res = await h.t.call('POST', `/api/v1/incidents/${inc.id}/resolve`, {
       as: 'operator',
       body: { note: 'venue fixed' },

@@ -1,4 +1,4 @@
-import { startTestSidecar, type TestSidecar } from '../helpers/sidecar';
+import { asGrafana, startTestSidecar, type TestSidecar } from '../helpers/sidecar';
 
 interface View {
   id: string;
@@ -77,8 +77,7 @@ describe('diagnostics API', () => {
     const id = created.id;
 
     const patched = await t.call('PATCH', `/api/v1/diagnostics/${id}`, {
-      as: 'operator',
-      headers: { 'X-Grafana-User': 'alice' },
+      ...asGrafana({ login: 'alice', role: 'Editor' }),
       body: { severity: 'warning', description: 'only on Mondays' },
     });
     expect(patched.status).toBe(200);
@@ -131,7 +130,7 @@ describe('diagnostics API', () => {
     expect(d.comments.map((c) => c.body)).toEqual(['Reproduced against the staging venue.']);
     expect(d.history.map((h) => [h.action, h.actor])).toEqual([
       ['created', 'operator'],
-      ['updated', 'operator/alice'],
+      ['updated', 'grafana:alice'],
       ['assigned', 'operator'],
       ['commented', 'operator'],
       ['transitioned', 'operator'],

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { startTestSidecar, tempDir, makeWorkspace, type TestSidecar } from '../helpers/sidecar';
+import { asGrafana, startTestSidecar, tempDir, makeWorkspace, type TestSidecar } from '../helpers/sidecar';
 import { waitFor } from '../helpers/wait';
 import { loadConfig } from '../../src/config/load-config';
 import { buildContext } from '../../src/main';
@@ -96,8 +96,7 @@ describe('guardian incidents and diagnostics, with the real guardian', () => {
     expect((linked.body as { diagnostic_id: string | null }).diagnostic_id).toBe(diag!.id);
 
     const resolved = await t.call('POST', `/api/v1/incidents/${incident.id}/resolve`, {
-      as: 'operator',
-      headers: { 'X-Grafana-User': 'erin' },
+      ...asGrafana({ login: 'erin', role: 'Editor' }),
       body: { note: 'feature pipeline restarted' },
     });
     expect(resolved.status).toBe(200);
@@ -106,14 +105,14 @@ describe('guardian incidents and diagnostics, with the real guardian', () => {
       return x.incidents[0]?.resolved_at ? x : null;
     });
     expect(d.incidents[0]).toMatchObject({
-      resolved_by: 'operator/erin',
+      resolved_by: 'grafana:erin',
       resolution_note: 'feature pipeline restarted',
     });
     expect(d.comments.at(-1)).toMatchObject({
       kind: 'system',
-      body: `Incident ${incident.id} was resolved by operator/erin: feature pipeline restarted`,
+      body: `Incident ${incident.id} was resolved by grafana:erin: feature pipeline restarted`,
     });
-    expect(d.history.at(-1)).toMatchObject({ action: 'incident_resolved', actor: 'operator/erin' });
+    expect(d.history.at(-1)).toMatchObject({ action: 'incident_resolved', actor: 'grafana:erin' });
     // The problem behind the incident is still for people to close.
     expect(d.status).toBe('open');
     // Only one diagnostic for the one incident.

@@ -11,9 +11,53 @@ export const TOKENS = {
   operator: 'operator-secret-0123456789abcd',
   viewer: 'viewer-secret-0123456789abcdef',
   agent: 'agent-secret-0123456789abcdefg',
+  /** The delegation token Grafana holds: requests with it name a Grafana user in X-Grafana-Context. */
+  grafana: 'grafana-secret-0123456789abcde',
 } as const;
 
 export type TokenRole = keyof typeof TOKENS;
+
+export type GrafanaOrgRole = 'Viewer' | 'Editor' | 'Admin' | 'None';
+
+export interface GrafanaUser {
+  login: string;
+  role: GrafanaOrgRole;
+  orgId?: number;
+  userId?: number;
+  userUid?: string;
+  isGrafanaAdmin?: boolean;
+  isAnonymous?: boolean;
+}
+
+/**
+ * X-Grafana-Context as Grafana's plugin proxy sends it: `json.Marshal` of the signed-in user, Go field
+ * names and all (grafana/grafana pkg/services/user SignedInUser).
+ */
+export function grafanaContext(u: GrafanaUser): string {
+  return JSON.stringify({
+    UserID: u.userId ?? 7,
+    UserUID: u.userUid ?? `uid-${u.login}`,
+    OrgID: u.orgId ?? 1,
+    OrgName: 'Main Org.',
+    OrgRole: u.role,
+    Login: u.login,
+    Name: u.login,
+    Email: `${u.login}@example.org`,
+    AuthenticatedBy: 'password',
+    IsServiceAccount: false,
+    IsGrafanaAdmin: u.isGrafanaAdmin ?? false,
+    IsAnonymous: u.isAnonymous ?? false,
+    IsDisabled: false,
+    HelpFlags1: 0,
+    LastSeenAt: '2026-12-01T10:00:00Z',
+    Teams: [],
+  });
+}
+
+/** Options for `call` that act as a Grafana user through the grafana token. */
+export function asGrafana(u: GrafanaUser): { as: 'grafana'; headers: Record<string, string> } {
+  return { as: 'grafana', headers: { 'x-grafana-context': grafanaContext(u) } };
+}
 
 export interface TestSidecar {
   sidecar: Sidecar;
@@ -42,7 +86,7 @@ export function makeWorkspace(root = tempDir('ws')): string {
 
 /**
  * Starts the real sidecar in this process on port 0 with a fresh data folder and workspace and
- * four tokens (admin, operator, viewer, agent named `agent-1`).
+ * five tokens (admin, operator, viewer, agent named `agent-1`, and the grafana delegation token).
  */
 export async function startTestSidecar(
   opts: { overrides?: ConfigInput; dataDir?: string; workspace?: string } & StartOptions = {}
@@ -63,6 +107,7 @@ export async function startTestSidecar(
         { name: 'operator', role: 'operator', secret: TOKENS.operator },
         { name: 'viewer', role: 'viewer', secret: TOKENS.viewer },
         { name: 'agent-1', role: 'agent', secret: TOKENS.agent },
+        { name: 'grafana', role: 'grafana', secret: TOKENS.grafana },
       ],
       ...overrides,
       watch: { root: workspace, reconcile_interval_ms: 2000, ...overrides?.watch },

@@ -6,7 +6,16 @@ import { FEED_NAMES, FEEDS, type FeedName, severitySchema } from '../../events/e
 import { type ApiRouter, notFound } from '../api-router';
 import { ApiError } from '../errors';
 import { pageBySeq } from '../paging';
-import { csvList, eventFilterQuery, eventSchema, isoTime, limitParam, pageOf, stdErrors } from '../schemas';
+import {
+  csvList,
+  encodeCursor,
+  eventFilterQuery,
+  eventSchema,
+  isoTime,
+  limitParam,
+  pageOf,
+  stdErrors,
+} from '../schemas';
 import type { StreamHub } from './stream-router';
 import type { Artifact } from '../../store/artifacts-repository';
 import type { Principal } from '../auth';
@@ -51,7 +60,16 @@ const statusSchema = z.looseObject({
   node: z.string(),
   started_at: z.string(),
   uptime_s: z.number(),
-  auth: z.object({ token: z.string(), role: z.string(), grafana_user: z.string().nullable() }),
+  auth: z
+    .object({
+      actor: z.string(),
+      role: z.string(),
+      token: z.string().describe('The token name'),
+      token_role: z.string(),
+      grafana_user: z.string().nullable().describe('The Grafana login a grafana token acts for'),
+      grafana_org_id: z.number().nullable(),
+    })
+    .describe('Who you are (GET /api/v1/whoami says more)'),
   events: z.object({ stored: z.number(), last_id: z.string().nullable() }),
   lineage: z.object({
     model: z.string().nullable(),
@@ -69,6 +87,19 @@ const atQuery = z.strictObject({
       v === undefined ? undefined : /^[0-9]+$/.test(v) ? new Date(Number(v)).toISOString() : new Date(v).toISOString()
     ),
 });
+
+/** The artifact listing's cursor: base64url of the last artifact id served (24 hex digits). */
+const artifactCursor = z
+  .string()
+  .max(200)
+  .transform((s, ctx) => {
+    const id = Buffer.from(s, 'base64url').toString('utf8');
+    if (!/^[0-9a-f]{24}$/.test(id) || encodeCursor(id) !== s) {
+      ctx.addIssue({ code: 'custom', message: 'not a cursor returned by this API' });
+      return z.NEVER;
+    }
+    return id;
+  });
 
 const artifactIdParam = z.object({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'an artifact id from the listing'),
@@ -172,7 +203,14 @@ export class StatusView {
       node,
       started_at: startedAt,
       uptime_s: Math.round((now - this.ctx.startedAt.getTime()) / 1000),
-      auth: { token: principal.token, role: principal.role, grafana_user: principal.grafanaUser },
+      auth: {
+        actor: principal.actor,
+        role: principal.role,
+        token: principal.token,
+        token_role: principal.tokenRole,
+        grafana_user: principal.grafana?.login ?? null,
+        grafana_org_id: principal.grafana?.orgId ?? null,
+      },
       events,
       lineage,
       ...sections,
@@ -302,13 +340,12 @@ export function registerCoreRoutes(
   const artifactsQuery = z.strictObject({
     generation: z.string().max(200).optional(),
     kind: z.string().max(50).optional().describe('image kind (png, svg, jpg) or the metadata "kind"'),
-    cursor: z.string().max(200).optional(),
+    cursor: artifactCursor.optional(),
     limit: limitParam(500, 100),
   });
   const listArtifacts = ({ query }: { query: z.infer<typeof artifactsQuery> }) => {
-    const after = query.cursor ? Buffer.from(query.cursor, 'base64url').toString('utf8') : undefined;
     const out: z.infer<typeof artifactSchema>[] = [];
-    let cursor = after;
+    let cursor = query.cursor;
     // Page over the table until `limit` rows pass the kind filter (kind may live in metadata).
     for (;;) {
       const rows = ctx.artifacts.list({
@@ -326,7 +363,7 @@ export function registerCoreRoutes(
       if (out.length === query.limit || rows.length < query.limit) break;
     }
     const more = out.length === query.limit && cursor !== undefined;
-    return { items: out, next_cursor: more ? Buffer.from(cursor!, 'utf8').toString('base64url') : null };
+    return { items: out, next_cursor: more ? encodeCursor(cursor!) : null };
   };
   api.add(
     {

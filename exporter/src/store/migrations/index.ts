@@ -2,6 +2,7 @@ import { migration001Core } from './001-core';
 import { migration002Control } from './002-control';
 import { migration003BusAgents } from './003-bus-agents';
 import { migration004Diagnostics } from './004-diagnostics';
+import { migration005AuditIdentity } from './005-audit-identity';
 
 export interface Migration {
   version: number;
@@ -12,11 +13,12 @@ export interface Migration {
 /**
  * Numbered, append-only. Never edit a released migration: add the next number.
  * Reserved: 002 control plane (actions, incidents, decisions, audit), 003 bus outbox + agents/tasks,
- * 004 diagnostics.
+ * 004 diagnostics, 005 audit identity (Grafana org and role).
  */
 export const MIGRATIONS: readonly Migration[] = [
   migration001Core,
   migration002Control,
   migration003BusAgents,
   migration004Diagnostics,
+  migration005AuditIdentity,
 ];

@@ -5,7 +5,7 @@ export const CLASSIFIERS = ['activity', 'lineage', 'calibration', 'telemetry'] a
 export type ClassifierName = (typeof CLASSIFIERS)[number];
 
 /** Label values of `lookout_watcher_errors_total{reason}`. */
-export const ERROR_REASONS = ['parse', 'schema', 'too_large', 'permission', 'binary', 'io'] as const;
+export const ERROR_REASONS = ['parse', 'schema', 'too_large', 'outside_root', 'permission', 'binary', 'io'] as const;
 export type ErrorReason = (typeof ERROR_REASONS)[number];
 
 /** A file as read from the workspace: what every classifier is given. */
