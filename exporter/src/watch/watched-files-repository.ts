@@ -8,11 +8,7 @@ import type { ClassifierName } from './classifiers/classifier';
  * retried on the next change or reconciliation.
  */
 export type WatchedStatus =
-  | 'ok'
-  | `invalid:${string}`
-  | 'skipped:too_large'
-  | 'skipped:outside_root'
-  | `error:${string}`;
+  'ok' | `invalid:${string}` | 'skipped:too_large' | 'skipped:outside_root' | `error:${string}`;
 
 export interface WatchedFile {
   rel_path: string;

@@ -67,6 +67,47 @@ describe('configuration', () => {
     expect(problems).toMatch(/^tokens\.0\.secret: .*16/m);
   });
 
+  it('reads a grafana delegation token and its settings from the environment', () => {
+    const c = loadConfig({
+      env: {
+        LOOKOUT_TOKENS: 'grafana:grafana:0123456789abcdef0123',
+        LOOKOUT_HTTP_GRAFANA_ROLE_CEILING: 'operator',
+        LOOKOUT_HTTP_GRAFANA_URL: 'http://grafana:3000',
+        LOOKOUT_HTTP_GRAFANA_REQUIRE_ID_TOKEN: 'true',
+      },
+    });
+    expect(c.tokens).toEqual([{ name: 'grafana', role: 'grafana', secret: '0123456789abcdef0123' }]);
+    expect(c.http.grafana).toMatchObject({
+      role_ceiling: 'operator',
+      url: 'http://grafana:3000',
+      require_id_token: true,
+    });
+  });
+
+  it('refuses require_id_token without keys to verify against, and the removed user_header', () => {
+    const problems = (fn: () => unknown): string => {
+      try {
+        fn();
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        return (e as ConfigError).problems.join('\n');
+      }
+      throw new Error('no ConfigError');
+    };
+    expect(problems(() => loadConfig({ env: { LOOKOUT_HTTP_GRAFANA_REQUIRE_ID_TOKEN: 'true' } }))).toMatch(
+      /^http\.grafana\.require_id_token: needs http\.grafana\.url or http\.grafana\.jwks_url/m
+    );
+    expect(problems(() => loadConfig({ env: { LOOKOUT_HTTP_USER_HEADER: 'X-Grafana-User' } }))).toMatch(
+      /LOOKOUT_HTTP_USER_HEADER: http\.user_header was removed/
+    );
+    const dir = tempDir('cfg');
+    const file = path.join(dir, 'lookout.yaml');
+    fs.writeFileSync(file, 'http:\n  user_header: X-Grafana-User\n');
+    expect(problems(() => loadConfig({ file, env: {} }))).toMatch(
+      /^http\.user_header was removed.*\(in .*lookout\.yaml\)$/m
+    );
+  });
+
   describe('the lookout-exporter bin', () => {
     beforeAll(() => {
       if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build -w exporter" first`);
