@@ -42,7 +42,6 @@ export const ERROR_CODES = {
     status: 404,
     description: 'No such route or resource; also every non-canonical path (see api.md, Canonical paths)',
   },
-  method_not_allowed: { status: 405, description: 'The route exists but not with this method' },
   conflict: { status: 409, description: 'The resource is not in a state that allows this' },
   plan_stale: { status: 409, description: 'The state changed since the plan was made; plan again' },
   plan_expired: { status: 409, description: 'The plan is older than its validity; plan again' },

@@ -1,7 +1,7 @@
 import { test as base, expect, type Page } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startHarnessServer, type HarnessServer, type OrgRole } from './server';
+import { grafanaContext, startHarnessServer, type HarnessServer, type OrgRole } from './server';
 import { demoAvailable, DEMO_SCRIPT, startSidecar, type Sidecar } from './sidecar';
 
 export const ROOT = path.resolve(__dirname, '../..');
@@ -14,7 +14,7 @@ export interface Harness {
   server: HarnessServer;
   /** Opens the harness page as a Grafana user with `role`, in `theme`. */
   open(page: Page, role: OrgRole, theme?: Theme): Promise<void>;
-  /** Calls the sidecar directly (not through the proxy) with the Grafana token, to check its state. */
+  /** Calls the sidecar directly (not through the proxy) with the Grafana token as an Admin, to check its state. */
   sidecarGet<T>(p: string): Promise<T>;
   screenshot(page: Page, name: string, theme: Theme): Promise<void>;
 }
@@ -39,7 +39,10 @@ export const test = base.extend<object, { harness: Harness }>({
         },
         async sidecarGet<T>(p: string): Promise<T> {
           const res = await fetch(`${sidecar.url}/${p.replace(/^\//, '')}`, {
-            headers: { Authorization: `Bearer ${sidecar.token}` },
+            headers: {
+              Authorization: `Bearer ${sidecar.token}`,
+              'X-Grafana-Context': grafanaContext('harness-check@example.org', 'Admin'),
+            },
           });
           expect(res.ok, `GET ${p} → ${res.status}`).toBe(true);
           return (await res.json()) as T;

@@ -2,7 +2,7 @@
  * A stand-in for Grafana's HTTP server, enough for the plugin: the page shell with boot data, `dist/` under
  * /public/plugins/<id>/, and the plugin proxy under /api/plugin-proxy/<app-id>/ that matches the routes of the
  * built plugin.json the way Grafana does (in order, method first, `*` wildcard, `reqRole` denial is a final 403),
- * injects the route's headers (the bearer token) and an X-Grafana-User the browser cannot forge.
+ * injects the route's headers (the bearer token) and the X-Grafana-Context the browser cannot forge.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -46,6 +46,22 @@ const MIME: Record<string, string> = {
   '.md': 'text/markdown',
   '.map': 'application/json',
 };
+
+/** X-Grafana-Context as Grafana sets it: the signed-in user with Go's field names. */
+export function grafanaContext(login: string, role: OrgRole): string {
+  return JSON.stringify({
+    UserID: 1,
+    UserUID: `harness-${login}`,
+    OrgID: 1,
+    OrgName: 'Main Org.',
+    OrgRole: role,
+    Login: login,
+    Name: login,
+    Email: login,
+    IsGrafanaAdmin: false,
+    IsAnonymous: false,
+  });
+}
 
 /** Grafana's route tree match: literal segments, `:param` for one segment, trailing `*` for the rest. */
 export function matchRoute(routePath: string, proxyPath: string): { wildcard: string } | undefined {
@@ -245,10 +261,11 @@ export async function startHarnessServer(o: HarnessOptions): Promise<HarnessServ
       }
       target.search = url.search;
       const headers: http.OutgoingHttpHeaders = { ...req.headers };
-      for (const h of ['cookie', 'authorization', 'x-grafana-user', 'host', 'origin', 'referer']) {
+      for (const h of ['cookie', 'authorization', 'x-grafana-user', 'x-grafana-context', 'host', 'origin', 'referer']) {
         delete headers[h];
       }
-      headers['x-grafana-user'] = login;
+      // Grafana always sets the signed-in user (json.Marshal of its SignedInUser), replacing a client's copy.
+      headers['x-grafana-context'] = grafanaContext(login, role);
       for (const h of found.route.headers ?? []) {
         headers[h.name.toLowerCase()] = interpolate(h.content, settings.jsonData, settings.secure);
       }

@@ -1,6 +1,6 @@
 /**
  * Starts the real Lookout sidecar with the example workload (`node examples/dist/demo.js`): one process, a fresh data
- * folder and workspace, port 0, one admin token that the harness proxy injects as Grafana would.
+ * folder and workspace, port 0, one grafana delegation token that the harness proxy injects as Grafana would.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -38,7 +38,8 @@ export async function startSidecar(timeoutMs = 30_000): Promise<Sidecar> {
       LOOKOUT_HOST: '127.0.0.1',
       LOOKOUT_DATA_DIR: path.join(dir, 'data'),
       LOOKOUT_WATCH_ROOT: workspace,
-      LOOKOUT_TOKENS: `grafana:admin:${token}`,
+      // The delegation token: every proxied request acts as the harness user the proxy names in X-Grafana-Context.
+      LOOKOUT_TOKENS: `grafana:grafana:${token}`,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
