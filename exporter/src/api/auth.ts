@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config, GrafanaMappedRole, Role, TokenConfig, TokenRole } from '../config/config-schema';
 import type { Logger } from '../log/logger';
+import { LruCache } from './lru-cache';
 
 /**
  * What a route requires. `public`: nothing (credentials are not looked at); `authenticated`: any
@@ -123,7 +124,7 @@ const VERIFIED_CACHE_SIZE = 64;
  */
 export class TokenStore {
   private readonly tokens: StoredToken[];
-  private readonly verified = new Map<string, VerifiedToken>();
+  private readonly verified = new LruCache<string, VerifiedToken>(VERIFIED_CACHE_SIZE);
 
   constructor(tokens: readonly TokenConfig[]) {
     this.tokens = tokens.map((t) => ({ name: t.name, role: t.role, hash: sha256(t.secret) }));
@@ -131,15 +132,9 @@ export class TokenStore {
 
   verify(secret: string): VerifiedToken | null {
     const hit = this.verified.get(secret);
-    if (hit) {
-      // Re-insert: Map order is the LRU order.
-      this.verified.delete(secret);
-      this.verified.set(secret, hit);
-      return { ...hit };
-    }
+    if (hit) return { ...hit };
     const found = this.verifyConstantTime(secret);
     if (found) {
-      if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
       this.verified.set(secret, found);
       return { ...found };
     }

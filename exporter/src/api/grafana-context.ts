@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Config, GrafanaMappedRole } from '../config/config-schema';
 import { higherRole, lowerRole } from './auth';
+import { LruCache } from './lru-cache';
 
 /**
  * `X-Grafana-Context`: Grafana's app plugin proxy sets it on every proxied request to the JSON of
@@ -28,7 +29,7 @@ export const grafanaContextSchema = z.looseObject({
   IsAnonymous: z.boolean().optional(),
   IsServiceAccount: z.boolean().optional(),
 });
-export type GrafanaContext = z.infer<typeof grafanaContextSchema>;
+export type GrafanaContext = Readonly<z.infer<typeof grafanaContextSchema>>;
 
 /** Org roles the sidecar maps; anything else (`None`, a role Grafana may add later) is refused. */
 const ORG_ROLE_MAP: Readonly<Record<string, GrafanaMappedRole>> = {
@@ -54,8 +55,25 @@ export class GrafanaRoleRefusedError extends Error {
   override name = 'GrafanaRoleRefusedError';
 }
 
-/** Parses the header value; throws GrafanaContextError. */
+/**
+ * Parsed headers by their exact text: Grafana sends the same bytes on every request of one user, so
+ * a dashboard's polling costs a map lookup instead of a JSON parse and a validation. Only what
+ * parsed is kept; a refusal is computed again each time.
+ */
+const parsed = new LruCache<string, GrafanaContext>(256);
+
+/** Parses the header value; throws GrafanaContextError. The result is shared: do not change it. */
 export function parseGrafanaContext(header: string | string[] | undefined): GrafanaContext {
+  if (typeof header === 'string') {
+    const hit = parsed.get(header);
+    if (hit) return hit;
+  }
+  const c = parseUncached(header);
+  parsed.set(header as string, c);
+  return c;
+}
+
+function parseUncached(header: string | string[] | undefined): GrafanaContext {
   if (header === undefined || header === '') {
     throw new GrafanaContextError(
       'missing',

@@ -1,6 +1,7 @@
 import { type JWTPayload, type JWTVerifyGetKey, createRemoteJWKSet, errors, jwtVerify } from 'jose';
 import type { Config } from '../config/config-schema';
 import type { GrafanaContext } from './grafana-context';
+import { LruCache } from './lru-cache';
 
 /**
  * Grafana publishes the public keys it signs ID tokens with (ES256, `kid` in the header) as a JWKS
@@ -50,6 +51,13 @@ interface GrafanaIdClaims extends JWTPayload {
  */
 export class GrafanaIdTokenVerifier {
   private readonly keys: JWTVerifyGetKey;
+  /**
+   * Tokens already verified for a given context → their expiry (ms). A signature check costs far more
+   * than the rest of a request, and Grafana sends one user the same token until it renews it. A key
+   * Grafana stops publishing is therefore honoured for tokens verified before, until they expire
+   * (Grafana's ID tokens live 10 minutes).
+   */
+  private readonly verified = new LruCache<string, number>(1024);
 
   constructor(
     readonly url: string,
@@ -77,6 +85,12 @@ export class GrafanaIdTokenVerifier {
 
   /** Throws GrafanaIdTokenInvalidError or GrafanaSigningKeysUnavailableError. */
   async verify(token: string, context: GrafanaContext): Promise<void> {
+    const cacheKey = [token, context.OrgID, context.Login, context.UserUID ?? '', context.UserID ?? ''].join('\n');
+    const until = this.verified.get(cacheKey);
+    if (until !== undefined) {
+      if (Date.now() < until) return;
+      this.verified.delete(cacheKey);
+    }
     let payload: GrafanaIdClaims;
     try {
       ({ payload } = await jwtVerify<GrafanaIdClaims>(token, this.keys, {
@@ -92,6 +106,8 @@ export class GrafanaIdTokenVerifier {
     }
     const mismatch = mismatchOf(payload, context);
     if (mismatch) throw new GrafanaIdTokenInvalidError(`X-Grafana-Id does not match X-Grafana-Context: ${mismatch}`);
+    // requiredClaims makes `exp` present; the clock tolerance is not extended past it.
+    this.verified.set(cacheKey, payload.exp! * 1000);
   }
 }
 
