@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import { rawRequest } from '../helpers/raw-http';
 import path from 'node:path';
 import { type GrafanaOrgRole, TOKENS, type TestSidecar, grafanaContext, startTestSidecar } from '../helpers/sidecar';
 
@@ -169,49 +170,18 @@ interface Answer {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
-/** One raw request: the path goes out byte for byte (fetch would normalise it first). */
-function send(base: URL, method: string, rawPath: string, headers: Record<string, string>): Promise<Answer> {
+/** One request of the matrix: a POST, PUT or PATCH carries `{}`; the answer's error code and reason. */
+async function send(base: string, method: string, rawPath: string, headers: Record<string, string>): Promise<Answer> {
   const body = ['POST', 'PUT', 'PATCH'].includes(method) ? '{}' : undefined;
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: base.hostname,
-        port: base.port,
-        method,
-        path: rawPath,
-        agent,
-        headers: { ...headers, ...(body ? { 'content-type': 'application/json', 'content-length': '2' } : {}) },
-      },
-      (res) => {
-        const status = res.statusCode ?? 0;
-        if (String(res.headers['content-type']).startsWith('text/event-stream')) {
-          // The live stream never ends on its own: its status is the answer.
-          res.destroy();
-          resolve({ status, code: null, reason: null });
-          return;
-        }
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          let code: string | null = null;
-          let reason: string | null = null;
-          try {
-            const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-              error?: { code?: string; details?: { reason?: string } };
-            };
-            code = parsed.error?.code ?? null;
-            reason = parsed.error?.details?.reason ?? null;
-          } catch {
-            // metrics text, images: not an error answer
-          }
-          resolve({ status, code, reason });
-        });
-        res.on('error', reject);
-      }
-    );
-    req.on('error', reject);
-    req.end(body);
+  const a = await rawRequest(base, {
+    method,
+    path: rawPath,
+    agent,
+    headers: body ? { ...headers, 'content-type': 'application/json' } : headers,
+    body,
   });
+  const err = (a.json as { error?: { code?: string; details?: { reason?: string } } } | null)?.error;
+  return { status: a.status, code: err?.code ?? null, reason: err?.details?.reason ?? null };
 }
 
 /** Whether an answer is the expected one; allowed = neither an auth refusal nor a route miss. */
@@ -268,7 +238,7 @@ describe('auth matrix generated from the route table', () => {
   });
 
   it('answers every route × caller × path spelling as documented', async () => {
-    const base = new URL(t.url);
+    const base = t.url;
     const cells: { route: Route; caller: Caller; variant: Variant; expected: Expected }[] = [];
     for (const route of routes) {
       for (const variant of variantsOf(route)) {

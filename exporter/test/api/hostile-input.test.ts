@@ -1,4 +1,4 @@
-import http from 'node:http';
+import { type RawAnswer, rawRequest } from '../helpers/raw-http';
 import { TOKENS, type TestSidecar, startTestSidecar } from '../helpers/sidecar';
 
 /**
@@ -7,43 +7,18 @@ import { TOKENS, type TestSidecar, startTestSidecar } from '../helpers/sidecar';
  * is refused (never read as `{}`), garbage cursors and oversized filters are 400s with the field path.
  */
 
-interface Raw {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: { error?: { code: string; details?: unknown } } & Record<string, unknown>;
-}
+type ErrorJson = { error?: { code: string; details?: unknown } } & Record<string, unknown>;
 
-/** A raw request: the path and the headers go out exactly as given (no normalisation, no default Content-Type). */
-function raw(base: string, method: string, p: string, headers: Record<string, string>, body?: string): Promise<Raw> {
-  const url = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: url.hostname,
-        port: url.port,
-        method,
-        path: p,
-        headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: Raw['body'] = {};
-          try {
-            parsed = text ? (JSON.parse(text) as Raw['body']) : {};
-          } catch {
-            // not JSON
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
-        });
-        res.on('error', reject);
-      }
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+/** A raw request (see rawRequest): the path and headers as given, the JSON body typed for these tests. */
+async function raw(
+  base: string,
+  method: string,
+  p: string,
+  headers: Record<string, string>,
+  body?: string
+): Promise<{ status: number; headers: RawAnswer['headers']; body: ErrorJson }> {
+  const a = await rawRequest(base, { method, path: p, headers, body });
+  return { status: a.status, headers: a.headers, body: (a.json ?? {}) as ErrorJson };
 }
 
 const auth = (role: keyof typeof TOKENS): Record<string, string> => ({ authorization: `Bearer ${TOKENS[role]}` });
