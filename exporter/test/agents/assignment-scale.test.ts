@@ -1,4 +1,5 @@
 import { type TestSidecar, startTestSidecar } from '../helpers/sidecar';
+import { pool } from '../helpers/pool';
 import { waitFor } from '../helpers/wait';
 import type { StoredEvent } from '../../src/store/events-repository';
 
@@ -17,15 +18,6 @@ function prng(seed: number): () => number {
 const CAPS = ['cpu', 'gpu', 'python', 'rust', 'sql'];
 const AGENTS = 1_000;
 const TASKS = 10_000;
-
-async function pool<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    })
-  );
-}
 
 describe('assignment at scale', () => {
   let t: TestSidecar | null = null;

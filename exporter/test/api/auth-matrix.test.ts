@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import { rawRequest } from '../helpers/raw-http';
+import { pool } from '../helpers/pool';
 import path from 'node:path';
 import { type GrafanaOrgRole, TOKENS, type TestSidecar, grafanaContext, startTestSidecar } from '../helpers/sidecar';
 
@@ -192,15 +193,6 @@ function judge(expected: Expected, a: Answer): boolean {
   }
   const r = expected.refusal;
   return a.status === r.status && a.code === r.code && (r.reason === undefined || a.reason === r.reason);
-}
-
-async function pool<T>(items: readonly T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: size }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    })
-  );
 }
 
 describe('auth matrix generated from the route table', () => {
