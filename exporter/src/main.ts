@@ -19,6 +19,7 @@ import { type Part, type SidecarContext, StatusRegistry } from './context';
 import { VERSION } from './version';
 import { HeartbeatPart } from './events/heartbeat';
 import { RetentionPart } from './store/retention';
+import { StoreHealth } from './store/store-health';
 import { WorkspaceWatcher } from './watch/workspace-watcher';
 import { HttpServer } from './api/http-server';
 import { ensureTokens } from './api/auth';
@@ -66,6 +67,7 @@ export function buildContext(config: Config, opts: StartOptions = {}): SidecarCo
   const db = openDatabase(dbFile, { synchronous: config.store.synchronous });
   checkIntegrity(db);
   const metrics = new MetricsRegistry(config.node);
+  const storeHealth = new StoreHealth({ db, dataDir: config.data_dir, config: config.store, metrics, log });
   const lineage = new LineageRepository(db);
   const core = createCoreMetrics(metrics, VERSION, {
     storeSizeBytes: () => databaseSizeBytes(dbFile),
@@ -75,7 +77,8 @@ export function buildContext(config: Config, opts: StartOptions = {}): SidecarCo
       return { model: view.model, active: view.active, canary: view.canary, byStatus: lineage.countByStatus() };
     },
   });
-  const events = new EventLog(db, config.node, core, log);
+  const events = new EventLog(db, config.node, core, log, storeHealth);
+  storeHealth.setRecorder((e) => events.append({ source: 'heartbeat', subject: config.node, ...e }));
   const telemetryRepo = new TelemetryRepository(db);
   const ctx: SidecarContext = {
     config,
@@ -84,6 +87,7 @@ export function buildContext(config: Config, opts: StartOptions = {}): SidecarCo
     log,
     db,
     dbFile,
+    storeHealth,
     events,
     kv: new KvRepository(db),
     lineage,
@@ -102,8 +106,9 @@ export function buildContext(config: Config, opts: StartOptions = {}): SidecarCo
   };
   ctx.status.readiness('store', () => {
     db.prepare('SELECT 1').get();
-    return { ok: true };
+    return storeHealth.readiness();
   });
+  ctx.status.section('store', () => storeHealth.status());
   return ctx;
 }
 
@@ -163,9 +168,11 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     auditRoutes(audit),
   ]);
   http.setControlHook(audit.hook());
+  const outbox = bus.outbox;
   const parts: Part[] = [
     bus,
-    new RetentionPart(ctx),
+    new RetentionPart(ctx, { publishedUpTo: outbox ? () => outbox.cursorSeq() : undefined }),
+    ctx.storeHealth,
     new WorkspaceWatcher(ctx),
     new HeartbeatPart(ctx),
     diagnostics,

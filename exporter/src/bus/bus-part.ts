@@ -39,12 +39,16 @@ export class BusPart implements Part {
     });
     this.errors = metrics.counter({
       name: 'lookout_bus_errors_total',
-      help: 'Bus failures by kind (connect_failed, publish_timeout, publish_failed, stream_setup, reordered, pruned_unpublished, error)',
+      help: 'Bus failures by kind (connect_failed, publish_timeout, publish_failed, stream_setup, stream_check, reordered, pruned_unpublished, error)',
       labelNames: ['kind'] as const,
     });
     this.reconnects = metrics.counter({
       name: 'lookout_bus_reconnects_total',
       help: 'Times the NATS connection was re-established after a disconnect',
+    });
+    const found = metrics.counter({
+      name: 'lookout_bus_resend_skipped_total',
+      help: 'Events the outbox found already on the stream after a crash or a lost ack, and did not publish again',
     });
     const rejected = metrics.counter({
       name: 'lookout_bus_rejected_total',
@@ -66,8 +70,11 @@ export class BusPart implements Part {
         cfg: config.nats,
         subjectMap: new SubjectMap(config.node, mappings),
         log: ctx.log.child({ part: 'outbox' }),
+        node: config.node,
+        health: ctx.storeHealth,
         hooks: {
           published: (n) => this.published.inc(n),
+          found: (n) => found.inc(n),
           error: (kind) => this.errors.inc({ kind }),
         },
       });

@@ -2,6 +2,7 @@ import { migration001Core } from './001-core';
 import { migration002Control } from './002-control';
 import { migration003BusAgents } from './003-bus-agents';
 import { migration004Diagnostics } from './004-diagnostics';
+import { migration006OutboxStreamSeq } from './006-outbox-stream-seq';
 
 export interface Migration {
   version: number;
@@ -12,11 +13,12 @@ export interface Migration {
 /**
  * Numbered, append-only. Never edit a released migration: add the next number.
  * Reserved: 002 control plane (actions, incidents, decisions, audit), 003 bus outbox + agents/tasks,
- * 004 diagnostics.
+ * 004 diagnostics, 005 (the HTTP auth work), 006 the outbox's stream sequence.
  */
 export const MIGRATIONS: readonly Migration[] = [
   migration001Core,
   migration002Control,
   migration003BusAgents,
   migration004Diagnostics,
+  migration006OutboxStreamSeq,
 ];
