@@ -4,7 +4,7 @@ import type { Db } from '../store/database';
 import { EventsRepository, type EventQuery, type StoredEvent } from '../store/events-repository';
 import type { CoreMetrics } from '../metrics/core-metrics';
 import type { Logger } from '../log/logger';
-import type { StoreHealth } from '../store/store-health';
+import { type StoreHealth, StoreUnavailableError } from '../store/store-health';
 import { EVENT_SOURCES, type EventInput, type LookoutEvent, SEVERITIES } from './event';
 
 export type EventListener = (events: readonly StoredEvent[]) => void;
@@ -99,7 +99,8 @@ export class EventLog {
     try {
       result = this.db.transaction(fn)();
     } catch (err) {
-      this.health?.report(err, 'transaction');
+      if (!(err instanceof StoreUnavailableError) && this.health?.report(err, 'transaction'))
+        throw this.health.unavailable(err);
       throw err;
     } finally {
       batches = this.deferred;
