@@ -19,7 +19,7 @@ import { type Part, type SidecarContext, StatusRegistry } from './context';
 import { VERSION } from './version';
 import { HeartbeatPart } from './events/heartbeat';
 import { RetentionPart } from './store/retention';
-import { StoreHealth } from './store/store-health';
+import { StoreHealth, classifyWriteError } from './store/store-health';
 import { WorkspaceWatcher } from './watch/workspace-watcher';
 import { HttpServer } from './api/http-server';
 import { ensureTokens } from './api/auth';
@@ -113,11 +113,36 @@ export function buildContext(config: Config, opts: StartOptions = {}): SidecarCo
 }
 
 /**
+ * `buildContext`, waiting while the data folder cannot be written (full, read-only, failing): the
+ * store cannot even be opened then, and exiting would only make a supervisor restart the sidecar in a
+ * loop. It says so once, probes every `store.check_interval_ms` and starts as soon as it can; until
+ * then nothing listens (Prometheus sees the sidecar down). Other start-up errors still throw.
+ */
+async function buildContextWhenWritable(config: Config, opts: StartOptions): Promise<SidecarContext> {
+  let logged = false;
+  for (;;) {
+    try {
+      return buildContext(config, opts);
+    } catch (err) {
+      if (!classifyWriteError(err)) throw err;
+      if (!logged) {
+        (opts.logger ?? createLogger(config.log_level)).error(
+          { err, data_dir: config.data_dir },
+          'cannot open the store: the data folder is full, read-only or failing; waiting for it before starting'
+        );
+        logged = true;
+      }
+      await new Promise((r) => setTimeout(r, config.store.check_interval_ms));
+    }
+  }
+}
+
+/**
  * The composition root: the only place that wires parts together. Parts start in order and
  * stop in reverse (HTTP → watchers → bus drain → database close).
  */
 export async function startSidecar(config: Config, opts: StartOptions = {}): Promise<Sidecar> {
-  const ctx = buildContext(config, opts);
+  const ctx = await buildContextWhenWritable(config, opts);
   const { log } = ctx;
   const tokens = ensureTokens(config, log);
   const diagnostics = new DiagnosticsPart(ctx);

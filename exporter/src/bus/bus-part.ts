@@ -4,6 +4,7 @@ import { telemetrySnapshotSchema } from '../telemetry/telemetry-service';
 import type { BusSubscription } from './bus';
 import { BusRejections, describeIssues } from './bus-subscriptions';
 import { NatsBus } from './nats-bus';
+import { StoreUnavailableError, logPartFailure } from '../store/store-health';
 import { OutboxPublisher, SubjectMap, type SubjectMapping } from './outbox-publisher';
 
 export const telemetrySubject = (node: string): string => `lookout.telemetry.${node}`;
@@ -114,8 +115,9 @@ export class BusPart implements Part {
         try {
           ctx.telemetry.ingest(parsed.data, 'nats', msg.subject);
         } catch (err) {
-          ctx.log.error({ err }, 'telemetry from the bus could not be stored');
-          msg.reply?.({ ok: false, error: 'not stored' });
+          logPartFailure(ctx.log, err, 'telemetry from the bus could not be stored');
+          // A store that takes no ingestion says why, so the sender knows to retry later.
+          msg.reply?.({ ok: false, error: err instanceof StoreUnavailableError ? err.message : 'not stored' });
           return;
         }
         msg.reply?.({ ok: true });

@@ -36,7 +36,13 @@ export interface ChildSidecar {
  * runs it, so a test can kill it with SIGKILL and restart it on the same data. The config always
  * carries the four test tokens, port 0 and log level info.
  */
-export async function startChildSidecar(config: ConfigInput & { data_dir: string }): Promise<ChildSidecar> {
+export async function startChildSidecar(
+  config: ConfigInput & { data_dir: string },
+  opts: {
+    /** Runs once the process is spawned, before waiting for it to listen (a start-up that has to wait). */
+    whileStarting?: (p: { output(): string; alive(): boolean }) => Promise<void>;
+  } = {}
+): Promise<ChildSidecar> {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build -w exporter" first`);
   const file = path.join(tempDir('child-config'), 'lookout.json');
   fs.writeFileSync(
@@ -67,6 +73,7 @@ export async function startChildSidecar(config: ConfigInput & { data_dir: string
   void exited.then(() => (gone = true));
   let url: string;
   try {
+    await opts.whileStarting?.({ output: () => out, alive: () => !gone });
     url = await waitFor(() => {
       if (gone) throw new Error(`the sidecar exited during start-up:\n${out}`);
       return /"msg":"sidecar listening"/.test(out) ? /"url":"(http:[^"]+)"/.exec(out)?.[1] : undefined;

@@ -137,6 +137,31 @@ if (!tmpfs.ok) console.warn(`full-disk test skipped: ${tmpfs.why}`);
     const plan = await side.call('POST', '/api/v1/actions/kill/plan', { as: 'operator', body: {} });
     expect(plan.status).toBe(200);
   }, 120_000);
+
+  it('started on a full disk, waits for space instead of exiting, then starts and catches up', async () => {
+    disk = mountTmpfs(24 * MiB);
+    const workspace = makeWorkspace();
+    const cfg = config(path.join(disk.dir, 'data'), workspace, { resume_free_bytes: 4 * MiB });
+    side = await startChildSidecar(cfg);
+    const written: string[] = [];
+    writeTasks(workspace, written, 'before', 50, 100);
+    await allIngested(side, written);
+    await side.stop();
+
+    const filler = path.join(disk.dir, 'filler');
+    fillDisk(filler);
+    writeTasks(workspace, written, 'while-down', 200, 1000);
+    side = await startChildSidecar(cfg, {
+      async whileStarting(p) {
+        await waitFor(() => p.output().includes('cannot open the store'), 30_000);
+        // Waiting, not exiting: a supervisor has no restart loop to run.
+        expect(p.alive()).toBe(true);
+        fs.rmSync(filler);
+      },
+    });
+    await allIngested(side, written);
+    expect((await side.call('GET', '/readyz', { as: 'viewer' })).status).toBe(200);
+  }, 120_000);
 });
 
 const ext4 = mountSupport('ext4');
