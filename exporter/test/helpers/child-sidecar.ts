@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { ConfigInput } from '../../src/config/config-schema';
-import { TOKENS, type TokenRole, tempDir } from './sidecar';
+import { type ApiCall, TEST_TOKENS, apiCaller, tempDir } from './sidecar';
 import { waitFor } from './wait';
 
 export const CLI = path.resolve(__dirname, '../../dist/cli.js');
@@ -16,12 +16,8 @@ export interface ChildSidecar {
   output(): string;
   /** Parsed JSON log lines. */
   logs(): Record<string, unknown>[];
-  /** fetch with a role's token; JSON in and out. */
-  call(
-    method: string,
-    route: string,
-    opts?: { as?: TokenRole | null; body?: unknown; headers?: Record<string, string> }
-  ): Promise<{ status: number; body: unknown; headers: Headers }>;
+  /** fetch with a role's token (admin unless `as` says otherwise); JSON in and out. */
+  call: ApiCall;
   alive(): boolean;
   /** Resolves when the process has exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -51,12 +47,7 @@ export async function startChildSidecar(
       port: 0,
       host: '127.0.0.1',
       log_level: 'info',
-      tokens: [
-        { name: 'admin', role: 'admin', secret: TOKENS.admin },
-        { name: 'operator', role: 'operator', secret: TOKENS.operator },
-        { name: 'viewer', role: 'viewer', secret: TOKENS.viewer },
-        { name: 'agent-1', role: 'agent', secret: TOKENS.agent },
-      ],
+      tokens: TEST_TOKENS,
       ...config,
     })
   );
@@ -108,25 +99,7 @@ export async function startChildSidecar(
             return [];
           }
         }),
-    async call(method, route, o = {}) {
-      const headers: Record<string, string> = { ...o.headers };
-      const as = o.as === undefined ? 'admin' : o.as;
-      if (as) headers['authorization'] = `Bearer ${TOKENS[as]}`;
-      let body: string | undefined;
-      if (o.body !== undefined) {
-        body = JSON.stringify(o.body);
-        headers['content-type'] = 'application/json';
-      }
-      const res = await fetch(url + route, { method, headers, body });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : null;
-      } catch {
-        // not JSON (metrics)
-      }
-      return { status: res.status, body: parsed, headers: res.headers };
-    },
+    call: apiCaller(url),
     alive: () => !gone,
     exited,
     async kill() {

@@ -1,11 +1,20 @@
 import { connect } from '@nats-io/transport-node';
-import { jetstream } from '@nats-io/jetstream';
+import { type JsMsg, jetstream } from '@nats-io/jetstream';
 
 export interface StreamMessage {
   seq: number;
   subject: string;
   msgId: string | undefined;
   data: Record<string, unknown>;
+}
+
+function streamMessage(m: JsMsg): StreamMessage {
+  return {
+    seq: m.seq,
+    subject: m.subject,
+    msgId: m.headers?.get('Nats-Msg-Id'),
+    data: m.json<Record<string, unknown>>(),
+  };
 }
 
 /**
@@ -28,12 +37,7 @@ export async function readStream(
       let n = 0;
       for await (const m of batch) {
         n++;
-        out.push({
-          seq: m.seq,
-          subject: m.subject,
-          msgId: m.headers?.get('Nats-Msg-Id'),
-          data: m.json<Record<string, unknown>>(),
-        });
+        out.push(streamMessage(m));
       }
       if (n === 0) break;
     }
@@ -61,12 +65,7 @@ export async function readWholeStream(url: string, stream: string): Promise<Stre
       let n = 0;
       for await (const m of batch) {
         n++;
-        out.push({
-          seq: m.seq,
-          subject: m.subject,
-          msgId: m.headers?.get('Nats-Msg-Id'),
-          data: m.json<Record<string, unknown>>(),
-        });
+        out.push(streamMessage(m));
         if (m.seq >= last) break;
       }
       if (n === 0)

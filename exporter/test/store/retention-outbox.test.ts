@@ -40,23 +40,31 @@ describe('retention with NATS configured', () => {
     await nats.dispose();
   });
 
-  it('never deletes an event NATS has not acknowledged: an outage longer than retention delays deletion', async () => {
+  /** A store with the bus part (NATS configured, connected) and retention wired to its outbox, as main.ts does. */
+  const withOutbox = async (
+    store: Record<string, number>
+  ): Promise<{ c: SidecarContext; outbox: NonNullable<BusPart['outbox']>; retention: RetentionPart }> => {
     const config = loadConfig({
       env: {},
       overrides: {
         data_dir: tempDir('data'),
         node: 'retention-node',
         watch: { root: makeWorkspace() },
-        store: { retention_max_age_days: 1, retention_max_events: 1_000_000 },
+        store,
         nats: { url: nats.url, ...NATS_FAST },
       },
     });
-    ctx = buildContext(config, { logger: createLogger('silent') });
-    const c = ctx;
+    const c = buildContext(config, { logger: createLogger('silent') });
+    ctx = c;
     bus = new BusPart(c);
     const outbox = bus.outbox!;
     bus.start();
-    const retention = new RetentionPart(c, { publishedUpTo: () => outbox.cursorSeq() });
+    await waitFor(() => c.bus.isConnected());
+    return { c, outbox, retention: new RetentionPart(c, { publishedUpTo: () => outbox.cursorSeq() }) };
+  };
+
+  it('never deletes an event NATS has not acknowledged: an outage longer than retention delays deletion', async () => {
+    const { c, outbox, retention } = await withOutbox({ retention_max_age_days: 1, retention_max_events: 1_000_000 });
     const old = new Date(Date.now() - 3 * 86_400_000).toISOString();
     const expired = (kind: string, n: number): string[] =>
       c.events
@@ -77,28 +85,12 @@ describe('retention with NATS configured', () => {
     await waitFor(() => outbox.pending() === 0, 30_000);
     expect(retention.runOnce()).toBe(100);
     expect(c.events.repo.count()).toBe(0);
-    const onStream = (await readWholeStream(nats.url, config.nats.stream)).map((m) => String(m.data['id']));
+    const onStream = (await readWholeStream(nats.url, c.config.nats.stream)).map((m) => String(m.data['id']));
     expect(onStream).toEqual([...published, ...unpublished]);
   });
 
   it('keeps at most the configured count only among published events', async () => {
-    const config = loadConfig({
-      env: {},
-      overrides: {
-        data_dir: tempDir('data'),
-        node: 'retention-node',
-        watch: { root: makeWorkspace() },
-        store: { retention_max_events: 10 },
-        nats: { url: nats.url, ...NATS_FAST },
-      },
-    });
-    ctx = buildContext(config, { logger: createLogger('silent') });
-    const c = ctx;
-    bus = new BusPart(c);
-    const outbox = bus.outbox!;
-    bus.start();
-    await waitFor(() => c.bus.isConnected());
-    const retention = new RetentionPart(c, { publishedUpTo: () => outbox.cursorSeq() });
+    const { c, outbox, retention } = await withOutbox({ retention_max_events: 10 });
     c.events.appendMany(Array.from({ length: 30 }, () => ({ source: 'api' as const, kind: 'published' })));
     await waitFor(() => outbox.pending() === 0, 20_000);
     await nats.crash();
