@@ -76,7 +76,6 @@ interface FaultState {
 
 interface LimitState {
   since: string;
-  usedBytes: number;
 }
 
 /** The event the health records about itself (source `heartbeat`: the sidecar's own status). */
@@ -123,7 +122,7 @@ export class StoreHealth implements Part {
     this.probeFile = path.join(deps.dataDir, '.lookout-write-probe');
     // Arrow functions keep `this` for collect(), where the client binds `this` to the gauge.
     const paused = (): PauseReason | null => this.pausedBy();
-    const used = (): number => this.usedBytes();
+    const used = (): number | null => (deps.db.open ? this.usedBytes() : null);
     metrics.gauge({
       name: 'lookout_store_unwritable',
       help: 'Reason the store refuses writes (1) or not (0): disk_full, read_only, io_error, over_limit',
@@ -143,7 +142,8 @@ export class StoreHealth implements Part {
       name: 'lookout_store_used_bytes',
       help: 'Bytes of the SQLite database in use (pages minus free pages); what store.max_size_bytes limits',
       collect() {
-        this.set(used());
+        const bytes = used();
+        if (bytes !== null) this.set(bytes);
       },
     });
     metrics
@@ -187,11 +187,6 @@ export class StoreHealth implements Part {
     if (this.limit && INGEST_SOURCES.has(source)) throw this.unavailable();
   }
 
-  /** Throws StoreUnavailableError while writes fail. */
-  assertWritable(): void {
-    if (this.fault) throw this.unavailable();
-  }
-
   /** The error a refused write carries: the reason and what to do about it. */
   unavailable(cause?: unknown): StoreUnavailableError {
     const reason = this.pausedBy() ?? 'io_error';
@@ -206,8 +201,8 @@ export class StoreHealth implements Part {
     if (this.limit) {
       const limit = this.deps.config.max_size_bytes;
       return (
-        `${DESCRIBE.over_limit} since ${this.limit.since}: ${this.usedBytes()} of ${limit} bytes used by ` +
-        `events not yet published; ingestion paused until below ${Math.round(LIMIT_RESUME_RATIO * 100)} %`
+        `${DESCRIBE.over_limit} since ${this.limit.since}: ${this.usedBytes()} of ${limit} bytes used and ` +
+        `nothing published left to delete; ingestion paused until below ${Math.round(LIMIT_RESUME_RATIO * 100)} %`
       );
     }
     return 'writable';
@@ -366,7 +361,7 @@ export class StoreHealth implements Part {
         this.deps.log.info({ deleted, used_bytes: used, limit_bytes: limit }, 'store size limit: old events deleted');
         return;
       }
-      this.limit = { since: new Date().toISOString(), usedBytes: used };
+      this.limit = { since: new Date().toISOString() };
       this.deps.log.error(
         { used_bytes: used, limit_bytes: limit, deleted },
         'store over its size limit with events not yet published: ingestion paused (nothing is dropped)'
