@@ -6,6 +6,7 @@ import { type GuardianRule, type PlaybookStep, compare } from './guardian-config
 import type { IncidentService } from './incident-service';
 import type { GuardrailsRepository } from './guardrails-repository';
 import type { KillSwitch } from './kill-switch';
+import { logPartFailure } from '../store/store-health';
 
 /** Where heartbeat staleness comes from (the agent registry); the default knows no agents. */
 export interface StalenessProvider {
@@ -94,7 +95,7 @@ export class Guardian implements Part {
       try {
         this.tick();
       } catch (err) {
-        this.ctx.log.error({ err }, 'guardian tick failed');
+        logPartFailure(this.ctx.log, err, 'guardian tick failed');
       }
     }, this.ctx.config.guardian.tick_ms);
     this.timer.unref();

@@ -67,6 +67,9 @@ export class TelemetryService {
 
   /** Takes an already validated snapshot. */
   ingest(snapshot: TelemetrySnapshot, origin: 'watcher' | 'nats' | 'api', subject = ''): void {
+    const source = origin === 'watcher' ? 'watcher' : 'workload';
+    // Refused before anything is stored when the store takes no ingestion now.
+    this.events.assertAccepts(source);
     const ts = snapshot.ts ? new Date(snapshot.ts).toISOString() : new Date().toISOString();
     this.repo.record(ts, snapshot.metrics, snapshot.labels, origin);
     for (const [name, value] of Object.entries(snapshot.metrics)) {
@@ -83,7 +86,7 @@ export class TelemetryService {
     }
     this.received.inc({ origin });
     this.events.append({
-      source: origin === 'watcher' ? 'watcher' : 'workload',
+      source,
       kind: 'telemetry.received',
       severity: 'debug',
       subject,

@@ -3,6 +3,7 @@ import { migration002Control } from './002-control';
 import { migration003BusAgents } from './003-bus-agents';
 import { migration004Diagnostics } from './004-diagnostics';
 import { migration005AuditIdentity } from './005-audit-identity';
+import { migration006OutboxStreamSeq } from './006-outbox-stream-seq';
 
 export interface Migration {
   version: number;
@@ -13,7 +14,7 @@ export interface Migration {
 /**
  * Numbered, append-only. Never edit a released migration: add the next number.
  * Reserved: 002 control plane (actions, incidents, decisions, audit), 003 bus outbox + agents/tasks,
- * 004 diagnostics, 005 audit identity (Grafana org and role).
+ * 004 diagnostics, 005 audit identity (Grafana org and role), 006 the outbox's stream sequence.
  */
 export const MIGRATIONS: readonly Migration[] = [
   migration001Core,
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration003BusAgents,
   migration004Diagnostics,
   migration005AuditIdentity,
+  migration006OutboxStreamSeq,
 ];
