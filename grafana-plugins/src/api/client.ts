@@ -26,9 +26,9 @@ import type {
   Severity,
   StatusResponse,
   Task,
-} from './types';
+} from './contract';
 
-type Query = Record<string, string | number | boolean | undefined | null>;
+type Query = Record<string, string | string[] | number | boolean | undefined | null>;
 
 /** Builds a plugin-proxy URL for a sidecar path such as `api/v1/status`. */
 export function proxyUrl(path: string, query?: Query): string {
@@ -36,7 +36,7 @@ export function proxyUrl(path: string, query?: Query): string {
   const qs = new URLSearchParams();
   for (const [k, v] of Object.entries(query ?? {})) {
     if (v !== undefined && v !== null && v !== '') {
-      qs.set(k, String(v));
+      qs.set(k, Array.isArray(v) ? v.join(',') : String(v));
     }
   }
   const s = qs.toString();

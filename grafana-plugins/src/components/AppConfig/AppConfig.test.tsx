@@ -70,7 +70,11 @@ describe('AppConfig', () => {
   it('tests the connection through the proxy and reports version, node and role', async () => {
     const { calls } = fakeBackend({
       'GET api/v1/status': () =>
-        makeStatus({ version: '1.2.3', node: 'edge-7', auth: { token: 'grafana', role: 'operator' } }),
+        makeStatus({
+          version: '1.2.3',
+          node: 'edge-7',
+          auth: { token: 'grafana', role: 'operator', grafana_user: null },
+        }),
     });
     render(
       <AppConfig {...props({ jsonData: { sidecarUrl: 'http://a:1' }, secureJsonFields: { sidecarToken: true } })} />

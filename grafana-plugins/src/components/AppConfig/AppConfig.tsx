@@ -1,4 +1,4 @@
-import React, { FormEvent, useState } from 'react';
+import React, { useState } from 'react';
 import { lastValueFrom } from 'rxjs';
 import type { AppPluginMeta, PluginConfigPageProps, PluginMeta } from '@grafana/data';
 import { getBackendSrv } from '@grafana/runtime';
@@ -27,7 +27,7 @@ export function AppConfig({ plugin }: AppConfigProps): React.JSX.Element {
   const urlValid = /^https?:\/\/[^\s/]+/.test(sidecarUrl.trim());
   const canSave = urlValid && (tokenSet || token.length > 0) && !saving;
 
-  const onSubmit = async (e: FormEvent): Promise<void> => {
+  const onSubmit = async (e: React.SyntheticEvent): Promise<void> => {
     e.preventDefault();
     if (!canSave) {
       return;
