@@ -137,7 +137,7 @@ async function main(): Promise<void> {
     throw new Error('dist/ is missing: run npm run build -w grafana-plugins first');
   }
   const webpackCli = createRequire(path.join(ROOT, 'package.json')).resolve('webpack-cli/bin/cli.js');
-  execFileSync(process.execPath, [webpackCli, '-c', 'tests/browser/host/webpack.config.ts'], {
+  execFileSync(process.execPath, [webpackCli, '-c', 'tests/browser/host/webpack.config.ts', '--env', 'grafana=12.4'], {
     cwd: ROOT,
     stdio: 'ignore',
   });

@@ -1,15 +1,18 @@
 import { test as base, expect, type Page } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startHarnessServer, type HarnessServer, type OrgRole } from './server';
-import { demoAvailable, DEMO_SCRIPT, startSidecar, type Sidecar } from './sidecar';
+import { type Generation, GENERATIONS, startHarnessServer, type HarnessServer, type OrgRole } from './server';
+import { demoAvailable, DEMO_SCRIPT, GRAFANA_CREDENTIAL_ROLE, startSidecar, type Sidecar } from './sidecar';
 
 export const ROOT = path.resolve(__dirname, '../..');
+/** Screenshots per Grafana generation: test-output/screenshots/grafana-<generation>/. */
 export const SCREENSHOTS = path.join(ROOT, 'test-output/screenshots');
 
 type Theme = 'light' | 'dark';
 
 export interface Harness {
+  /** The Grafana generation whose shared modules the page loads (the Playwright project's option). */
+  generation: Generation;
   sidecar: Sidecar;
   server: HarnessServer;
   /** Opens the harness page as a Grafana user with `role`, in `theme`. */
@@ -19,16 +22,43 @@ export interface Harness {
   screenshot(page: Page, name: string, theme: Theme): Promise<void>;
 }
 
-export const test = base.extend<object, { harness: Harness }>({
+export const test = base.extend<object, { generation: Generation; harness: Harness }>({
+  generation: ['12.4', { option: true, scope: 'worker' }],
   harness: [
-    async ({}, use) => {
+    async ({ generation }, use) => {
       if (!demoAvailable()) {
         throw new Error(`${DEMO_SCRIPT} is missing: build the example workload first (npm run build -w examples)`);
       }
-      const sidecar = await startSidecar();
-      const server = await startHarnessServer({ root: ROOT, sidecarUrl: sidecar.url, sidecarToken: sidecar.token });
-      fs.mkdirSync(SCREENSHOTS, { recursive: true });
+      // One guardian rule that fires on the workload's own lineage updates, so the Incidents page has one to handle.
+      const sidecar = await startSidecar({
+        env: {
+          LOOKOUT_GUARDIAN_TICK_MS: '500',
+          LOOKOUT_GUARDIAN_RULES: JSON.stringify([
+            {
+              name: 'harness_lineage',
+              type: 'event_rate',
+              window: '30m',
+              kind: 'lineage.*',
+              value: 0,
+              title: 'Lineage moved',
+            },
+          ]),
+        },
+      });
+      const server = await startHarnessServer({
+        root: ROOT,
+        generation,
+        sidecarUrl: sidecar.url,
+        sidecarToken: sidecar.token,
+        // An admin credential learns the person only from X-Grafana-User, i.e. a Grafana with `send_user_header` on;
+        // with the `grafana` credential the sidecar reads X-Grafana-Context and the header stays off (Grafana's
+        // default). Follows the one switch in sidecar.ts.
+        sendUserHeader: GRAFANA_CREDENTIAL_ROLE !== 'grafana',
+      });
+      const screenshots = path.join(SCREENSHOTS, `grafana-${generation}`);
+      fs.mkdirSync(screenshots, { recursive: true });
       await use({
+        generation,
         sidecar,
         server,
         async open(page, role, theme = 'dark') {
@@ -36,6 +66,12 @@ export const test = base.extend<object, { harness: Harness }>({
           await page.waitForFunction(
             () => (window as unknown as { __lookoutHostReady?: boolean }).__lookoutHostReady === true
           );
+          // The page really shares this generation's modules with the plugin.
+          const shared = await page.evaluate(
+            () => (window as unknown as { lookoutHost: { shared: Record<string, string> } }).lookoutHost.shared
+          );
+          expect(shared['react']!.split('.')[0]).toBe(String(GENERATIONS[generation].react));
+          expect(shared['@grafana/ui']).toBe(GENERATIONS[generation].version);
         },
         async sidecarGet<T>(p: string): Promise<T> {
           const res = await fetch(`${sidecar.url}/${p.replace(/^\//, '')}`, {
@@ -45,7 +81,7 @@ export const test = base.extend<object, { harness: Harness }>({
           return (await res.json()) as T;
         },
         async screenshot(page, name, theme) {
-          await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${theme}.png`), fullPage: true });
+          await page.screenshot({ path: path.join(screenshots, `${name}-${theme}.png`), fullPage: true });
         },
       });
       await server.close();

@@ -1,6 +1,6 @@
 /**
  * Starts the real Lookout sidecar with the example workload (`node examples/dist/demo.js`): one process, a fresh data
- * folder and workspace, port 0, one admin token that the harness proxy injects as Grafana would.
+ * folder and workspace, port 0, and the credential Grafana would hold, which the harness proxy injects.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -9,12 +9,29 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 
+/**
+ * The role of the token the harness's Grafana holds (its app `secureJsonData`), in `LOOKOUT_TOKENS` form. Grafana
+ * should hold a `grafana` delegation token, from which the sidecar takes each person's role out of
+ * `X-Grafana-Context` (which the harness proxy always sets, as Grafana does); until the sidecar accepts that role the
+ * harness holds an admin token. This is the one place to switch.
+ */
+export const GRAFANA_CREDENTIAL_ROLE: 'admin' | 'grafana' = 'admin';
+
 export interface Sidecar {
   url: string;
+  /** The token the harness proxy injects (the app's `sidecarToken`). */
   token: string;
   /** The watched workspace (lineage/, calibration/, telemetry/, activity/). */
   workspace: string;
   stop(): Promise<void>;
+}
+
+export interface SidecarOptions {
+  timeoutMs?: number;
+  /** More `LOOKOUT_*` settings (guardian rules, scheduler policies, ...). */
+  env?: Record<string, string>;
+  /** More tokens as `name:role:secret` (e.g. an agent's). */
+  extraTokens?: string[];
 }
 
 export const REPO_ROOT = path.resolve(process.cwd(), process.cwd().endsWith('grafana-plugins') ? '..' : '.');
@@ -25,7 +42,8 @@ export function demoAvailable(): boolean {
   return fs.existsSync(DEMO_SCRIPT);
 }
 
-export async function startSidecar(timeoutMs = 30_000): Promise<Sidecar> {
+export async function startSidecar(o: SidecarOptions = {}): Promise<Sidecar> {
+  const timeoutMs = o.timeoutMs ?? 30_000;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lookout-harness-'));
   const workspace = path.join(dir, 'workspace');
   fs.mkdirSync(workspace, { recursive: true });
@@ -38,7 +56,8 @@ export async function startSidecar(timeoutMs = 30_000): Promise<Sidecar> {
       LOOKOUT_HOST: '127.0.0.1',
       LOOKOUT_DATA_DIR: path.join(dir, 'data'),
       LOOKOUT_WATCH_ROOT: workspace,
-      LOOKOUT_TOKENS: `grafana:admin:${token}`,
+      LOOKOUT_TOKENS: [`grafana:${GRAFANA_CREDENTIAL_ROLE}:${token}`, ...(o.extraTokens ?? [])].join(','),
+      ...o.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -46,10 +65,10 @@ export async function startSidecar(timeoutMs = 30_000): Promise<Sidecar> {
   child.stderr?.on('data', (c: Buffer) => stderr.push(c.toString()));
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`sidecar did not report "sidecar listening" in ${timeoutMs} ms\n${stderr.join('')}`)),
-      timeoutMs
-    );
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`sidecar did not report "sidecar listening" in ${timeoutMs} ms\n${stderr.join('')}`));
+    }, timeoutMs);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`sidecar exited with ${code}\n${stderr.join('')}`));
