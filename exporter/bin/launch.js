@@ -76,7 +76,9 @@ function launch(o) {
     return;
   }
   if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(`${o.name} ${version}\n\n${o.usage}\n\n${o.name} is ${notBuilt}; then --help lists every option.\n`);
+    process.stdout.write(
+      `${o.name} ${version}\n\n${o.usage}\n\n${o.name} is ${notBuilt}; then --help lists every option.\n`
+    );
     return;
   }
   console.error(`${o.name}: ${notBuilt}, then run it again.`);
