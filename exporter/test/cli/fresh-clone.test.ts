@@ -61,7 +61,8 @@ describe('a fresh clone', () => {
       found.push(m[0]);
       if (!pkg?.scripts?.[script]) missing.push(m[0]);
     }
-    for (const m of readme.matchAll(/(?:npx )?\b(lookout-[a-z]+)\b/g)) {
+    // A command word such as `lookout-exporter`, not a plugin id such as `lookout-ops-app`.
+    for (const m of readme.matchAll(/(?:npx )?(?<![\w/-])(lookout-[a-z]+)(?![\w-])/g)) {
       found.push(m[0]);
       if (!bins.has(m[1]!)) missing.push(m[0]);
     }
