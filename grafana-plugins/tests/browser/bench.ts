@@ -12,21 +12,12 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
+import { CHROMIUM_LAUNCH } from './chromium.ts';
 import { startHarnessServer } from './server.ts';
 
 const ROOT = process.cwd().endsWith('grafana-plugins') ? process.cwd() : path.join(process.cwd(), 'grafana-plugins');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const FRAME_BUDGET_MS = 1000 / 60;
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const FIXED = Date.parse('2026-11-21T12:00:00Z');
 
@@ -142,7 +133,7 @@ async function main(): Promise<void> {
     stdio: 'ignore',
   });
   const server = await startHarnessServer({ root: ROOT });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+  const browser = await chromium.launch(CHROMIUM_LAUNCH);
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('crash', () => process.stderr.write('page crashed\n'));

@@ -1,22 +1,11 @@
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_LAUNCH } from './chromium';
 import type { Generation } from './server';
 
 const chromium = {
   browserName: 'chromium' as const,
   viewport: { width: 1280, height: 800 },
-  launchOptions: {
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  },
+  launchOptions: CHROMIUM_LAUNCH,
 };
 const BROWSER_SPECS = /(app|diagnostics|panels)\.spec\.ts$/;
 
