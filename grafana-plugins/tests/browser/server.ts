@@ -108,7 +108,9 @@ export async function startHarnessServer(o: HarnessOptions): Promise<HarnessServ
   };
   const appId = pluginJson.id;
   const systemjs = path.dirname(require_resolve('systemjs/package.json', o.root));
-  const icons = path.join(path.dirname(require_resolve('@grafana/ui/package.json', o.root)), 'dist/public/img');
+  // Grafana's own icons, from the @grafana/ui of the generation the page shares.
+  const uiFrom = generation === '13.2' ? path.resolve(o.root, '../test-hosts/grafana13') : o.root;
+  const icons = path.join(path.dirname(require_resolve('@grafana/ui/package.json', uiFrom)), 'dist/public/img');
   const settings = {
     jsonData: { sidecarUrl: o.sidecarUrl ?? '' } as Record<string, string>,
     secure: { sidecarToken: o.sidecarToken ?? '' },
