@@ -28,6 +28,22 @@ import { ActionService, actionsRoutes } from './actions';
 import { Guardian, GuardrailsRepository, IncidentService, KillSwitch, incidentsRoutes } from './guardian';
 import { Scheduler, schedulerRoutes } from './scheduler';
 import { AuditLog, auditRoutes } from './audit';
+import { StreamHub } from './api/routers/stream-router';
+import { ConfigError } from './config/load-config';
+import {
+  FleetActions,
+  FleetEventsRepository,
+  FleetForwarder,
+  type FleetHubApi,
+  FleetKv,
+  FleetMetrics,
+  FleetView,
+  HubConsumer,
+  KillFollower,
+  KvLease,
+  Membership,
+  fleetRoutes,
+} from './fleet';
 
 export interface StartOptions {
   logger?: Logger;
@@ -152,14 +168,118 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
   const killSwitch = new KillSwitch(ctx);
   const incidents = new IncidentService(ctx);
   const guardrails = new GuardrailsRepository(ctx.db);
+  const audit = new AuditLog(ctx.db, log);
   let scheduler: Scheduler | null = null;
+  let follower: KillFollower | null = null;
   const actions = new ActionService(ctx, {
     killSwitch,
     incidents,
     guardrails,
     schedulerPaused: () => scheduler?.isPaused() ?? false,
+    fleetKillEngaged: () => follower?.known().engagedForMe ?? false,
   });
-  scheduler = new Scheduler(ctx, { actions, killSwitch, incidents });
+  // Fleet mode: membership, the fleet kill switch and the scheduler lease in JetStream KV; the hub on top.
+  const fleetMetrics = new FleetMetrics(ctx.metrics);
+  const fleetParts: Part[] = [];
+  let lease: KvLease | undefined;
+  let hub: FleetHubApi | null = null;
+  let membership: Membership | null = null;
+  if (config.fleet.enabled) {
+    if (!(ctx.bus instanceof NatsBus)) {
+      throw new ConfigError([
+        'fleet.enabled: fleet mode needs the NATS bus (nats.url), not a bus supplied by the caller',
+      ]);
+    }
+    const f = config.fleet;
+    const kvError = (op: string): void => fleetMetrics.kvErrors.inc({ op });
+    const fleetKv = new FleetKv(ctx.bus, f, config.nats.publish_timeout_ms);
+    const schedulerLease = new KvLease(fleetKv, {
+      node: config.node,
+      group: f.group,
+      name: 'scheduler',
+      ttlMs: f.lease_ttl_ms,
+      log: log.child({ part: 'lease' }),
+      hooks: {
+        changed: (c) => {
+          fleetMetrics.leaseChanges.inc({ lease: c.lease, change: c.leader ? 'acquired' : 'lost' });
+          membership?.touch();
+        },
+        error: kvError,
+      },
+    });
+    lease = schedulerLease;
+    const fleetFollower = new KillFollower(ctx, {
+      kv: fleetKv,
+      actions,
+      killSwitch,
+      audit,
+      changed: () => membership?.touch(),
+      hooks: { followed: (status) => fleetMetrics.followed(status), error: kvError },
+    });
+    follower = fleetFollower;
+    const leases = (): { key: string; leader: boolean; holder: string | null }[] => [
+      { key: schedulerLease.key, leader: schedulerLease.isLeader(), holder: schedulerLease.holder() },
+    ];
+    const member = new Membership(
+      ctx,
+      fleetKv,
+      {
+        killSwitch,
+        // The advertised URL, else the one the HTTP server listens on (right for one host and for tests).
+        url: () => f.url ?? (http.url || null),
+        outbox: () => (bus.outbox ? { pending: bus.outbox.pending(), cursor_seq: bus.outbox.cursorSeq() } : null),
+        follow: () => fleetFollower.status(),
+        known: () => fleetFollower.known(),
+        leases,
+      },
+      { written: () => undefined, error: kvError }
+    );
+    membership = member;
+    fleetParts.push(fleetFollower, member);
+    let view: FleetView | null = null;
+    let consumer: HubConsumer | null = null;
+    if (f.hub) {
+      const events = new FleetEventsRepository(ctx.db);
+      view = new FleetView(ctx, { kv: fleetKv, events, hooks: { error: kvError } });
+      consumer = new HubConsumer(ctx, {
+        bus: ctx.bus,
+        store: events,
+        hooks: {
+          stored: (stored, at) => {
+            fleetMetrics.hubEvents.inc(stored.length);
+            for (const e of stored) fleetMetrics.hubLag.observe(Math.max(0, (at - Date.parse(e.ts)) / 1000));
+          },
+          duplicate: (n) => fleetMetrics.hubDuplicates.inc(n),
+          rejected: (reason) => fleetMetrics.hubRejected.inc({ reason }),
+          error: kvError,
+        },
+      });
+      const stream = new StreamHub(ctx, events);
+      hub = {
+        node: config.node,
+        view,
+        actions: new FleetActions(ctx, { kv: fleetKv, view }),
+        events,
+        stream,
+        forwarder: new FleetForwarder(f, config.node, view),
+        consumer,
+      };
+      fleetParts.push(view, consumer, { name: 'fleet-stream', start: () => stream.start(), stop: () => stream.stop() });
+    }
+    const hubView = view;
+    const hubConsumer = consumer;
+    fleetMetrics.attach({
+      group: f.group,
+      readable: () => fleetFollower.isReadable(),
+      engagedForMe: () => fleetFollower.known().engagedForMe,
+      memberFresh: () => member.fresh(),
+      leases,
+      ...(hubView && hubConsumer ? { nodes: () => hubView.counts(), hubPending: () => hubConsumer.pending } : {}),
+    });
+  } else {
+    ctx.status.section('fleet', () => ({ enabled: false }));
+  }
+  scheduler = new Scheduler(ctx, { actions, killSwitch, incidents, lease });
   const sched = scheduler;
   const guardianCaller = { actor: 'guardian', token: 'guardian', role: 'admin' as const };
   const guardian = new Guardian(ctx, {
@@ -183,7 +303,6 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
         void actions.run(name, guardianCaller, { params, reason, trigger: 'guardian' }),
     },
   });
-  const audit = new AuditLog(ctx.db, log);
   const http = new HttpServer(ctx, tokens.tokens, [
     diagnosticsRoutes(diagnostics.service),
     agentsRoutes(agents.service),
@@ -191,6 +310,7 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     incidentsRoutes(incidents, (id) => diagnostics.service.forIncident(id)),
     schedulerRoutes(sched),
     auditRoutes(audit),
+    fleetRoutes(config.fleet, hub),
   ]);
   http.setControlHook(audit.hook());
   const outbox = bus.outbox;
@@ -203,6 +323,8 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     diagnostics,
     agents,
     actions,
+    // The fleet follower runs before the scheduler: a fail-safe node is engaged before anything decides.
+    ...fleetParts,
     sched,
     guardian,
     http,

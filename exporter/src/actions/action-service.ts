@@ -32,6 +32,8 @@ import {
 /** The state a plan is judged against; its fingerprint detects changes between plan and apply. */
 export interface ControlState {
   kill_switch: { engaged: boolean };
+  /** The fleet kill state as this node last read it: engaged for this node or not (false outside a fleet). */
+  fleet_kill: { engaged: boolean };
   scheduler: { paused: boolean };
   lineage: { model: string | null; active: string | null; canary: string | null; generations: number };
   incidents: { open_critical: number };
@@ -64,6 +66,8 @@ export interface ActionDeps {
   incidents: IncidentService;
   guardrails: GuardrailsRepository;
   schedulerPaused: () => boolean;
+  /** Whether the fleet kill state engages this node (fleet mode); a local kill_release is refused then. */
+  fleetKillEngaged?: () => boolean;
 }
 
 export interface Caller {
@@ -228,6 +232,7 @@ export class ActionService implements Part {
     const stateActive = this.ctx.telemetryRepo.latestValue('state_active');
     return {
       kill_switch: { engaged: this.deps.killSwitch.isEngaged() },
+      fleet_kill: { engaged: this.deps.fleetKillEngaged?.() ?? false },
       scheduler: { paused: this.deps.schedulerPaused() },
       lineage: {
         model: lineage.model,
@@ -301,6 +306,13 @@ export class ActionService implements Part {
       interlocks.push({
         code: 'kill_switch_engaged',
         message: 'the kill switch is engaged: only kill_release may run',
+      });
+    }
+    if (def.name === 'kill_release' && state.fleet_kill.engaged) {
+      interlocks.push({
+        code: 'fleet_kill_engaged',
+        message:
+          'the fleet kill switch is engaged for this node: release it on the hub (POST /api/v1/fleet/actions/kill_release/plan)',
       });
     }
     if (state.cooldown.until) {

@@ -2,7 +2,7 @@ import { type Db, prepareCached } from '../store/database';
 
 export const ACTION_STATUSES = ['planned', 'applying', 'applied', 'verified', 'failed', 'timed_out'] as const;
 export type ActionStatus = (typeof ACTION_STATUSES)[number];
-export const ACTION_TRIGGERS = ['api', 'classic', 'scheduler', 'guardian'] as const;
+export const ACTION_TRIGGERS = ['api', 'classic', 'scheduler', 'guardian', 'fleet'] as const;
 export type ActionTrigger = (typeof ACTION_TRIGGERS)[number];
 
 export interface Interlock {

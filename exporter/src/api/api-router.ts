@@ -62,7 +62,8 @@ export type ControlHook = (info: {
   body: unknown;
 }) => void;
 
-export const toOpenApiPath = (p: string): string => p.replace(/:([A-Za-z_]+)/g, '{$1}');
+/** `/x/:id` → `/x/{id}`; a wildcard `*rest` (the rest of the path) → `{rest}`. */
+export const toOpenApiPath = (p: string): string => p.replace(/[:*]([A-Za-z_]+)/g, '{$1}');
 
 const BODY_ERROR = Symbol('lookout.bodyError');
 type WithBodyError = Request & { [BODY_ERROR]?: unknown };

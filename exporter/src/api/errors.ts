@@ -51,8 +51,25 @@ export const ERROR_CODES = {
     status: 409,
     description: 'The status transition is not allowed; details list the allowed ones',
   },
+  fleet_not_enabled: {
+    status: 409,
+    description: 'A fleet route on a sidecar whose fleet mode is off (fleet.enabled)',
+  },
+  not_fleet_hub: {
+    status: 409,
+    description: 'A route the fleet hub serves, asked of a fleet member that is not the hub (fleet.hub); ask the hub',
+  },
   rate_limited: { status: 429, description: 'Too many control requests; retry after the Retry-After seconds' },
   not_ready: { status: 503, description: 'A part the request needs is not ready' },
+  fleet_unavailable: {
+    status: 503,
+    description:
+      'The fleet KV buckets or stream cannot be reached (NATS down, the cluster without quorum); retry after Retry-After',
+  },
+  node_unreachable: {
+    status: 502,
+    description: 'The hub could not reach the node it forwards to (down, or its advertised fleet.url is wrong)',
+  },
   store_unavailable: {
     status: 503,
     description:

@@ -40,8 +40,10 @@ const str = (v: unknown, max: number): string | null =>
 /** What a control call did, in words: `kill`, `incidents.ack`, `scheduler.pause`, `actions.plan:retrain`. */
 export function auditActionOf(method: string, route: string, params: Record<string, unknown>): string {
   const name = str(params['name'], 64);
-  const m = /^\/api\/v1\/actions\/:name\/(plan|apply)$/.exec(route);
-  if (m) return `${m[1]}:${name ?? '?'}`;
+  const m = /^\/api\/v1\/(fleet\/)?actions\/:name\/(plan|apply)$/.exec(route);
+  if (m) return `${m[1] ? 'fleet.' : ''}${m[2]}:${name ?? '?'}`;
+  // A control call forwarded by the hub to one node: the node audits what it did, the hub that it forwarded.
+  if (route.startsWith('/api/v1/fleet/nodes/:node/')) return `fleet.forward:${str(params['node'], 128) ?? '?'}`;
   const clean = route
     .replace(/^\/api\/v1\//, '')
     .replace(/^\//, '')

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { actionsConfigSchema } from '../actions/actions-config';
 import { guardianConfigSchema } from '../guardian/guardian-config';
 import { schedulerConfigSchema } from '../scheduler/scheduler-config';
+import { fleetConfigSchema } from '../fleet/fleet-config';
 
 /**
  * The sidecar's one configuration schema. Every key carries its doc (`describe`) and default;
@@ -325,36 +326,47 @@ const diagnosticsSchema = z
   })
   .prefault({});
 
-export const configSchema = z.object({
-  port: z.number().int().min(0).max(65535).default(9469).describe('HTTP port (0 = pick a free one)'),
-  host: z.string().default('0.0.0.0').describe('HTTP listen address'),
-  node: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only (it is a NATS subject token)')
-    .default(os.hostname().replace(/[^A-Za-z0-9_-]/g, '-'))
-    .describe('Node name: labels every metric and event, a token in NATS subjects'),
-  data_dir: z.string().default('./data').describe('Folder for the SQLite file and the generated admin token'),
-  log_level: z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-    .default('info')
-    .describe('Log level (JSON logs on stdout)'),
-  heartbeat_interval_ms: z.number().int().min(100).default(10_000).describe('Heartbeat event interval'),
-  tokens: z
-    .array(tokenSchema)
-    .default([])
-    .describe('Bearer tokens; env form `name:role:secret,…`. None: an admin token is generated in data_dir'),
-  watch: watchSchema.describe('Workspace watcher'),
-  store: storeSchema.describe('SQLite store'),
-  http: httpSchema.describe('HTTP API'),
-  nats: natsSchema.describe('NATS connection'),
-  actions: actionsConfigSchema.describe(
-    'Control-plane actions: plans, verification, cooldowns, executors, custom actions'
-  ),
-  guardian: guardianConfigSchema.describe('Guardian: safety rules, incidents and playbooks'),
-  scheduler: schedulerConfigSchema.describe('Scheduler: interval, cron and condition policies'),
-  agents: agentsSchema.describe('Agent registry, heartbeats and task assignment'),
-  diagnostics: diagnosticsSchema.describe('Diagnostics tracker: notifications, webhook, estimates'),
-});
+export const configSchema = z
+  .object({
+    port: z.number().int().min(0).max(65535).default(9469).describe('HTTP port (0 = pick a free one)'),
+    host: z.string().default('0.0.0.0').describe('HTTP listen address'),
+    node: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only (it is a NATS subject token)')
+      .default(os.hostname().replace(/[^A-Za-z0-9_-]/g, '-'))
+      .describe('Node name: labels every metric and event, a token in NATS subjects'),
+    data_dir: z.string().default('./data').describe('Folder for the SQLite file and the generated admin token'),
+    log_level: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info')
+      .describe('Log level (JSON logs on stdout)'),
+    heartbeat_interval_ms: z.number().int().min(100).default(10_000).describe('Heartbeat event interval'),
+    tokens: z
+      .array(tokenSchema)
+      .default([])
+      .describe('Bearer tokens; env form `name:role:secret,…`. None: an admin token is generated in data_dir'),
+    watch: watchSchema.describe('Workspace watcher'),
+    store: storeSchema.describe('SQLite store'),
+    http: httpSchema.describe('HTTP API'),
+    nats: natsSchema.describe('NATS connection'),
+    actions: actionsConfigSchema.describe(
+      'Control-plane actions: plans, verification, cooldowns, executors, custom actions'
+    ),
+    guardian: guardianConfigSchema.describe('Guardian: safety rules, incidents and playbooks'),
+    scheduler: schedulerConfigSchema.describe('Scheduler: interval, cron and condition policies'),
+    agents: agentsSchema.describe('Agent registry, heartbeats and task assignment'),
+    diagnostics: diagnosticsSchema.describe('Diagnostics tracker: notifications, webhook, estimates'),
+    fleet: fleetConfigSchema.describe('Fleet mode on a NATS JetStream cluster: membership, fleet kill, leases, hub'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.fleet.enabled && !c.nats.url) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fleet', 'enabled'],
+        message: 'fleet mode runs on a NATS JetStream cluster: set nats.url (LOOKOUT_NATS_URL) too',
+      });
+    }
+  });
 
 export type Config = z.infer<typeof configSchema>;
 /** What a config file or a test may give: every key optional. */

@@ -22,6 +22,8 @@ export interface StoredEvent extends LookoutEvent {
 
 export interface EventQuery {
   sources?: readonly string[];
+  /** Only events of these nodes (the hub's fleet table holds every node's). */
+  nodes?: readonly string[];
   kinds?: readonly string[];
   /** Minimum severity. */
   severity?: Severity;
@@ -51,7 +53,13 @@ function toEvent(r: EventRow): StoredEvent {
   };
 }
 
-/** The append-only event table. Plain objects out; callers own transactions for batches. */
+/** The tables of events: this node's own, and the hub's copy of every node's (`fleet_events`). */
+export type EventTable = 'events' | 'fleet_events';
+
+/**
+ * An append-only event table (this node's `events`, or the hub's `fleet_events`). Plain objects out;
+ * callers own transactions for batches.
+ */
 export class EventsRepository {
   private readonly insertStmt;
   private readonly bySeqIdStmt;
@@ -62,19 +70,22 @@ export class EventsRepository {
   /** Statements of `query` by SQL text: its filters combine into a small set of shapes, each prepared once. */
   private readonly queryStmts = new Map<string, Statement<unknown[]>>();
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly table: EventTable = 'events'
+  ) {
     this.insertStmt = db.prepare(
-      'INSERT INTO events (id, ts, node, source, kind, severity, subject, data, trace_id, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
+      `INSERT INTO ${this.table} (id, ts, node, source, kind, severity, subject, data, trace_id, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
     );
-    this.bySeqIdStmt = db.prepare('SELECT seq FROM events WHERE id = ?').pluck();
-    this.lastSeqStmt = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM events').pluck();
-    this.countStmt = db.prepare('SELECT COUNT(*) FROM events').pluck();
+    this.bySeqIdStmt = db.prepare(`SELECT seq FROM ${this.table} WHERE id = ?`).pluck();
+    this.lastSeqStmt = db.prepare(`SELECT COALESCE(MAX(seq), 0) FROM ${this.table}`).pluck();
+    this.countStmt = db.prepare(`SELECT COUNT(*) FROM ${this.table}`).pluck();
     // Two scalar subqueries: SQLite answers a lone MIN or MAX of the key from the b-tree's edge, but
     // MIN and MAX in one SELECT make it scan every row.
     this.rangeStmt = db.prepare(
-      'SELECT (SELECT seq FROM events ORDER BY seq ASC LIMIT 1) AS lo, (SELECT seq FROM events ORDER BY seq DESC LIMIT 1) AS hi'
+      `SELECT (SELECT seq FROM ${this.table} ORDER BY seq ASC LIMIT 1) AS lo, (SELECT seq FROM ${this.table} ORDER BY seq DESC LIMIT 1) AS hi`
     );
-    this.lastIdStmt = db.prepare('SELECT id FROM events ORDER BY seq DESC LIMIT 1').pluck();
+    this.lastIdStmt = db.prepare(`SELECT id FROM ${this.table} ORDER BY seq DESC LIMIT 1`).pluck();
   }
 
   /** Inserts one event; returns its seq. Must run inside the caller's transaction for batches. */
@@ -121,13 +132,17 @@ export class EventsRepository {
   }
 
   get(id: string): StoredEvent | undefined {
-    const row = this.db.prepare('SELECT * FROM events WHERE id = ?').get(id) as EventRow | undefined;
+    const row = this.db.prepare(`SELECT * FROM ${this.table} WHERE id = ?`).get(id) as EventRow | undefined;
     return row ? toEvent(row) : undefined;
   }
 
   query(q: EventQuery): StoredEvent[] {
     const where: string[] = [];
     const args: unknown[] = [];
+    if (q.nodes && q.nodes.length) {
+      where.push(`node IN (${q.nodes.map(() => '?').join(',')})`);
+      args.push(...q.nodes);
+    }
     if (q.sources && q.sources.length) {
       where.push(`source IN (${q.sources.map(() => '?').join(',')})`);
       args.push(...q.sources);
@@ -171,7 +186,7 @@ export class EventsRepository {
       where.push('seq < ?');
       args.push(q.before);
     }
-    const sql = `SELECT * FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq ${order} LIMIT ?`;
+    const sql = `SELECT * FROM ${this.table} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq ${order} LIMIT ?`;
     args.push(q.limit);
     let stmt = this.queryStmts.get(sql);
     if (!stmt) {
@@ -189,16 +204,16 @@ export class EventsRepository {
    * would have deleted but `maxSeq` kept.
    */
   prune(olderThan: string, maxEvents: number, maxSeq = Number.MAX_SAFE_INTEGER): { deleted: number; held: number } {
-    let deleted = this.db.prepare('DELETE FROM events WHERE ts < ? AND seq <= ?').run(olderThan, maxSeq).changes;
-    let held = this.db.prepare('SELECT COUNT(*) FROM events WHERE ts < ?').pluck().get(olderThan) as number;
+    let deleted = this.db.prepare(`DELETE FROM ${this.table} WHERE ts < ? AND seq <= ?`).run(olderThan, maxSeq).changes;
+    let held = this.db.prepare(`SELECT COUNT(*) FROM ${this.table} WHERE ts < ?`).pluck().get(olderThan) as number;
     const total = this.count();
     if (total > maxEvents) {
       const cutoff = this.db
-        .prepare('SELECT seq FROM events ORDER BY seq DESC LIMIT 1 OFFSET ?')
+        .prepare(`SELECT seq FROM ${this.table} ORDER BY seq DESC LIMIT 1 OFFSET ?`)
         .pluck()
         .get(maxEvents - 1) as number | undefined;
       if (cutoff !== undefined) {
-        deleted += this.db.prepare('DELETE FROM events WHERE seq < ? AND seq <= ?').run(cutoff, maxSeq).changes;
+        deleted += this.db.prepare(`DELETE FROM ${this.table} WHERE seq < ? AND seq <= ?`).run(cutoff, maxSeq).changes;
         held = Math.max(held, this.count() - maxEvents);
       }
     }
@@ -208,10 +223,10 @@ export class EventsRepository {
   /** Deletes the oldest `n` events, never past `maxSeq`. Returns rows deleted. */
   deleteOldest(n: number, maxSeq = Number.MAX_SAFE_INTEGER): number {
     const upTo = this.db
-      .prepare('SELECT seq FROM events WHERE seq <= ? ORDER BY seq ASC LIMIT 1 OFFSET ?')
+      .prepare(`SELECT seq FROM ${this.table} WHERE seq <= ? ORDER BY seq ASC LIMIT 1 OFFSET ?`)
       .pluck()
       .get(maxSeq, Math.max(0, n - 1)) as number | undefined;
     const bound = upTo ?? maxSeq;
-    return this.db.prepare('DELETE FROM events WHERE seq <= ?').run(Math.min(bound, maxSeq)).changes;
+    return this.db.prepare(`DELETE FROM ${this.table} WHERE seq <= ?`).run(Math.min(bound, maxSeq)).changes;
   }
 }

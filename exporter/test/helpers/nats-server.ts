@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { freePort } from './free-port';
 import { tempDir } from './sidecar';
 
@@ -25,15 +26,28 @@ export interface NatsServer {
  * Starts Debian's real `nats-server` with JetStream on a free port and a temp store folder, and
  * waits until it says it is ready (JetStream included) and accepts connections.
  */
-export async function startNatsServer(opts: { port?: number; storeDir?: string } = {}): Promise<NatsServer> {
+export async function startNatsServer(
+  opts: {
+    port?: number;
+    storeDir?: string;
+    /** A config file's text (port and store folder given); replaces the command-line flags (a cluster member). */
+    config?: (port: number, storeDir: string) => string;
+  } = {}
+): Promise<NatsServer> {
   if (!fs.existsSync(NATS_SERVER_BIN)) throw new Error(`${NATS_SERVER_BIN} missing: apt-get install -y nats-server`);
   const port = opts.port ?? (await freePort());
   const storeDir = opts.storeDir ?? tempDir('nats');
   let child: ChildProcess | null = null;
+  let args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir];
+  if (opts.config) {
+    const file = path.join(storeDir, 'nats-server.conf');
+    fs.writeFileSync(file, opts.config(port, storeDir));
+    args = ['-c', file];
+  }
 
   const start = async (): Promise<void> => {
     if (child) return;
-    const proc = spawn(NATS_SERVER_BIN, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
+    const proc = spawn(NATS_SERVER_BIN, args, {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     child = proc;

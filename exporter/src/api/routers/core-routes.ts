@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { SidecarContext } from '../../context';
-import { FEED_NAMES, FEEDS, type FeedName, severitySchema } from '../../events/event';
+import { FEED_NAMES, FEEDS, type FeedName, type LookoutEvent, severitySchema } from '../../events/event';
+import type { EventsRepository } from '../../store/events-repository';
 import { type ApiRouter, notFound } from '../api-router';
 import { ApiError } from '../errors';
-import { pageBySeq } from '../paging';
+import { type Page, pageBySeq } from '../paging';
 import {
   csvList,
   encodeCursor,
@@ -259,6 +260,57 @@ function sendImage(ctx: SidecarContext, a: Artifact, req: Request, res: Response
   res.status(200).end(body);
 }
 
+export const feedParam = z.object({ feed: z.enum(FEED_NAMES as [FeedName, ...FeedName[]]) });
+
+export const streamQuery = z.strictObject({
+  feeds: csvList(z.enum(FEED_NAMES as [FeedName, ...FeedName[]])).optional(),
+  severity: severitySchema.optional(),
+  last_event_id: z.string().max(64).optional(),
+});
+
+/**
+ * One page of a feed from an event table (this node's, or the hub's with `nodes`): the feed's sources,
+ * narrowed by the query's filters; a source outside the feed is a 400.
+ */
+export function feedPage(
+  repo: Pick<EventsRepository, 'query'>,
+  feed: FeedName,
+  query: z.infer<typeof eventFilterQuery>,
+  nodes?: readonly string[]
+): Page<LookoutEvent> {
+  const allowed: readonly string[] = FEEDS[feed];
+  const bad = (query.source ?? []).filter((s) => !allowed.includes(s));
+  if (bad.length) {
+    throw new ApiError('invalid_request', `query.source: ${bad.join(', ')} not in feed ${feed}`, [
+      { path: 'query.source', message: `allowed in ${feed}: ${allowed.join(', ')}`, code: 'invalid_value' },
+    ]);
+  }
+  const rows = repo.query({
+    sources: query.source?.length ? query.source : allowed,
+    nodes: nodes?.length ? nodes : undefined,
+    kinds: query.kind,
+    severity: query.severity,
+    since: query.since ? new Date(query.since).toISOString() : undefined,
+    until: query.until ? new Date(query.until).toISOString() : undefined,
+    subject: query.subject,
+    before: query.cursor,
+    limit: query.limit + 1,
+  });
+  return pageBySeq(rows, query.limit, ({ seq: _s, ...e }) => e);
+}
+
+/** The stream's resume point: the Last-Event-ID header, else `?last_event_id=`; a 400 unless it is a ULID. */
+export function lastEventIdOf(req: Request, fromQuery: string | undefined): string | undefined {
+  const header = req.headers['last-event-id'];
+  const lastEventId = (typeof header === 'string' && header) || fromQuery;
+  if (lastEventId !== undefined && !/^[0-9A-HJKMNP-TV-Z]{26}$/.test(lastEventId)) {
+    throw new ApiError('invalid_request', 'Last-Event-ID must be an event id (ULID)', [
+      { path: 'headers.last-event-id', message: 'not a ULID', code: 'invalid_format' },
+    ]);
+  }
+  return lastEventId;
+}
+
 export function registerCoreRoutes(
   api: ApiRouter,
   ctx: SidecarContext,
@@ -451,7 +503,6 @@ export function registerCoreRoutes(
     }
   );
 
-  const feedParam = z.object({ feed: z.enum(FEED_NAMES as [FeedName, ...FeedName[]]) });
   api.add(
     {
       method: 'get',
@@ -463,33 +514,9 @@ export function registerCoreRoutes(
       query: eventFilterQuery,
       responses: { 200: { description: 'events', schema: pageOf(eventSchema) }, ...stdErrors },
     },
-    ({ params, query }) => {
-      const allowed: readonly string[] = FEEDS[params.feed];
-      const bad = (query.source ?? []).filter((s) => !allowed.includes(s));
-      if (bad.length) {
-        throw new ApiError('invalid_request', `query.source: ${bad.join(', ')} not in feed ${params.feed}`, [
-          { path: 'query.source', message: `allowed in ${params.feed}: ${allowed.join(', ')}`, code: 'invalid_value' },
-        ]);
-      }
-      const rows = ctx.events.query({
-        sources: query.source?.length ? query.source : allowed,
-        kinds: query.kind,
-        severity: query.severity,
-        since: query.since ? new Date(query.since).toISOString() : undefined,
-        until: query.until ? new Date(query.until).toISOString() : undefined,
-        subject: query.subject,
-        before: query.cursor,
-        limit: query.limit + 1,
-      });
-      return pageBySeq(rows, query.limit, ({ seq: _s, ...e }) => e);
-    }
+    ({ params, query }) => feedPage(ctx.events.repo, params.feed, query)
   );
 
-  const streamQuery = z.strictObject({
-    feeds: csvList(z.enum(FEED_NAMES as [FeedName, ...FeedName[]])).optional(),
-    severity: severitySchema.optional(),
-    last_event_id: z.string().max(64).optional(),
-  });
   api.add(
     {
       method: 'get',
@@ -508,13 +535,7 @@ export function registerCoreRoutes(
       },
     },
     ({ query, req, res }) => {
-      const header = req.headers['last-event-id'];
-      const lastEventId = (typeof header === 'string' && header) || query.last_event_id;
-      if (lastEventId !== undefined && !/^[0-9A-HJKMNP-TV-Z]{26}$/.test(lastEventId)) {
-        throw new ApiError('invalid_request', 'Last-Event-ID must be an event id (ULID)', [
-          { path: 'headers.last-event-id', message: 'not a ULID', code: 'invalid_format' },
-        ]);
-      }
+      const lastEventId = lastEventIdOf(req, query.last_event_id);
       stream.open(req, res, {
         feeds: query.feeds?.length ? query.feeds : ['all'],
         severity: query.severity,

@@ -1,11 +1,18 @@
 import type { Request, Response } from 'express';
 import type { SidecarContext } from '../../context';
 import { FEEDS, type FeedName, SEVERITIES, type Severity } from '../../events/event';
-import type { StoredEvent } from '../../store/events-repository';
+import type { EventsRepository, StoredEvent } from '../../store/events-repository';
+
+/** Where a stream's events come from: this node's event log, or the hub's copy of every node's events. */
+export interface EventStreamSource {
+  readonly repo: Pick<EventsRepository, 'query' | 'seqOf' | 'lastSeq'>;
+  onAppend(listener: (events: readonly StoredEvent[]) => void): () => void;
+}
 
 interface Client {
   res: Response;
   sources: Set<string> | null;
+  nodes: Set<string> | null;
   minSeverity: number;
   /** Events with seq up to this have been sent (replay and live meet here without gaps or repeats). */
   lastSeq: number;
@@ -27,10 +34,18 @@ export class StreamHub {
   private unsubscribe: (() => void) | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
 
-  constructor(private readonly ctx: SidecarContext) {}
+  private readonly source: EventStreamSource;
+
+  /** Streams this node's events, or another source's (the hub's fleet events). */
+  constructor(
+    private readonly ctx: SidecarContext,
+    source?: EventStreamSource
+  ) {
+    this.source = source ?? ctx.events;
+  }
 
   start(): void {
-    this.unsubscribe = this.ctx.events.onAppend((events) => this.broadcast(events));
+    this.unsubscribe = this.source.onAppend((events) => this.broadcast(events));
     this.heartbeat = setInterval(() => {
       for (const c of this.clients) c.res.write(`: keep-alive ${new Date().toISOString()}\n\n`);
     }, this.ctx.config.http.sse_heartbeat_ms);
@@ -41,8 +56,9 @@ export class StreamHub {
     this.unsubscribe?.();
     if (this.heartbeat) clearInterval(this.heartbeat);
     for (const c of this.clients) c.res.end();
+    // Several streams share the gauge (this node's, the hub's fleet stream): each counts its own clients.
+    this.ctx.core.sseClients.dec(this.clients.size);
     this.clients.clear();
-    this.ctx.core.sseClients.set(0);
   }
 
   get size(): number {
@@ -51,15 +67,21 @@ export class StreamHub {
 
   /** Resolves a Last-Event-ID to a sequence number: unknown or pruned ids resume from the oldest kept event. */
   private resumeSeq(lastEventId: string | undefined): number {
-    if (!lastEventId) return this.ctx.events.repo.lastSeq();
-    const seq = this.ctx.events.repo.seqOf(lastEventId);
+    if (!lastEventId) return this.source.repo.lastSeq();
+    const seq = this.source.repo.seqOf(lastEventId);
     return seq ?? 0;
   }
 
   open(
     req: Request,
     res: Response,
-    opts: { feeds: FeedName[]; severity: Severity | undefined; lastEventId: string | undefined }
+    opts: {
+      feeds: FeedName[];
+      severity: Severity | undefined;
+      lastEventId: string | undefined;
+      /** Only these nodes' events (the fleet stream). */
+      nodes?: readonly string[] | undefined;
+    }
   ): void {
     const sources = opts.feeds.includes('all') ? null : new Set<string>(opts.feeds.flatMap((f) => [...FEEDS[f]]));
     res.status(200);
@@ -73,16 +95,16 @@ export class StreamHub {
     const client: Client = {
       res,
       sources,
+      nodes: opts.nodes?.length ? new Set(opts.nodes) : null,
       minSeverity: opts.severity ? SEVERITIES.indexOf(opts.severity) : 0,
       lastSeq: this.resumeSeq(opts.lastEventId),
       replaying: true,
       backlog: [],
     };
     this.clients.add(client);
-    this.ctx.core.sseClients.set(this.clients.size);
+    this.ctx.core.sseClients.inc();
     req.on('close', () => {
-      this.clients.delete(client);
-      this.ctx.core.sseClients.set(this.clients.size);
+      if (this.clients.delete(client)) this.ctx.core.sseClients.dec();
     });
     this.replay(client);
   }
@@ -90,10 +112,11 @@ export class StreamHub {
   private replay(client: Client): void {
     // Page through the store until caught up; live events that arrive meanwhile wait in the backlog.
     for (;;) {
-      const page = this.ctx.events.repo.query({
+      const page = this.source.repo.query({
         after: client.lastSeq,
         limit: REPLAY_PAGE,
         sources: client.sources ? [...client.sources] : undefined,
+        nodes: client.nodes ? [...client.nodes] : undefined,
       });
       for (const e of page) this.send(client, e);
       if (page.length) client.lastSeq = page[page.length - 1]!.seq;
@@ -126,6 +149,7 @@ export class StreamHub {
 
   private send(c: Client, e: StoredEvent): void {
     if (c.sources && !c.sources.has(e.source)) return;
+    if (c.nodes && !c.nodes.has(e.node)) return;
     if (SEVERITIES.indexOf(e.severity) < c.minSeverity) return;
     const { seq: _seq, ...event } = e;
     const ok = c.res.write(`id: ${e.id}\nevent: lookout\ndata: ${JSON.stringify(event)}\n\n`);

@@ -4,6 +4,7 @@ import { migration003BusAgents } from './003-bus-agents';
 import { migration004Diagnostics } from './004-diagnostics';
 import { migration005AuditIdentity } from './005-audit-identity';
 import { migration006OutboxStreamSeq } from './006-outbox-stream-seq';
+import { migration009Fleet } from './009-fleet';
 
 export interface Migration {
   version: number;
@@ -14,7 +15,8 @@ export interface Migration {
 /**
  * Numbered, append-only. Never edit a released migration: add the next number.
  * Reserved: 002 control plane (actions, incidents, decisions, audit), 003 bus outbox + agents/tasks,
- * 004 diagnostics, 005 audit identity (Grafana org and role), 006 the outbox's stream sequence.
+ * 004 diagnostics, 005 audit identity (Grafana org and role), 006 the outbox's stream sequence,
+ * 009 fleet (hub events, nodes, fleet plans).
  */
 export const MIGRATIONS: readonly Migration[] = [
   migration001Core,
@@ -23,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration004Diagnostics,
   migration005AuditIdentity,
   migration006OutboxStreamSeq,
+  migration009Fleet,
 ];

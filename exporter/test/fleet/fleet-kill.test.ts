@@ -1,0 +1,157 @@
+import { type NatsCluster, startNatsCluster } from '../helpers/nats-cluster';
+import { type FleetNode, fleetAct, fleetView, startFleetNode } from '../helpers/fleet';
+import { asGrafana } from '../helpers/sidecar';
+import { waitFor } from '../helpers/wait';
+import { deleteAllStreams } from '../helpers/jetstream';
+
+const alice = asGrafana({ login: 'alice', role: 'Admin' });
+const eddie = asGrafana({ login: 'eddie', role: 'Editor' });
+const vic = asGrafana({ login: 'vic', role: 'Viewer' });
+
+describe('fleet kill switch on a three-server JetStream cluster', () => {
+  let cluster: NatsCluster;
+  let hub: FleetNode;
+  const nodes: FleetNode[] = [];
+
+  beforeAll(async () => {
+    cluster = await startNatsCluster(3);
+    hub = await startFleetNode({
+      name: 'hub',
+      natsUrl: cluster.url,
+      workload: false,
+      fleet: { hub: true, follow_kill: false },
+    });
+    for (const [name, region] of [
+      ['node-a', 'eu'],
+      ['node-b', 'eu'],
+      ['node-c', 'us'],
+    ] as const) {
+      nodes.push(await startFleetNode({ name, natsUrl: cluster.url, fleet: { labels: { region } } }));
+    }
+    await waitFor(async () => {
+      const v = await fleetView(hub.t);
+      return nodes.every((n) => v.nodes.some((x) => x.node === n.name && x.state === 'up'));
+    }, 30_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const n of nodes) await n.stop();
+    await hub?.stop();
+    if (cluster) await deleteAllStreams(cluster.servers[0]!.url).catch(() => undefined);
+    await cluster?.dispose();
+  });
+
+  const verifiedAt = async (revision: number, engaged: boolean, names: string[]): Promise<void> => {
+    let last: unknown = null;
+    await waitFor(async () => {
+      const v = await fleetView(hub.t);
+      last = v.nodes.map((n) => [n.node, n.state, n.kill.engaged, n.fleet_kill, n.converged]);
+      return names.every((name) => {
+        const n = v.nodes.find((x) => x.node === name);
+        return (
+          n &&
+          n.fleet_kill?.revision === revision &&
+          n.fleet_kill.status === 'verified' &&
+          n.kill.engaged === engaged &&
+          n.converged
+        );
+      });
+    }, 30_000).catch((err: Error) => {
+      throw new Error(`${err.message}; revision ${revision}; nodes: ${JSON.stringify(last)}`);
+    });
+  };
+
+  it('a fleet kill reaches every node and each verifies it; a release likewise, audited on the hub and every node', async () => {
+    const names = nodes.map((n) => n.name);
+    const { plan, applied } = await fleetAct(hub.t, 'kill', { caller: alice, reason: 'fleet-wide halt drill' });
+    // The plan showed each node going from running to stopped.
+    const diff = (plan['nodes'] as { node: string; from: { engaged: boolean }; to: { engaged: boolean } }[]).filter(
+      (n) => names.includes(n.node)
+    );
+    expect(diff.map((n) => [n.node, n.from.engaged, n.to.engaged]).sort()).toEqual(
+      names.map((n) => [n, false, true]).sort()
+    );
+    const killRevision = applied['revision'] as number;
+    await verifiedAt(killRevision, true, names);
+    for (const n of nodes) {
+      // Each node ran its own kill action, verified against its workload's telemetry; the workload stopped.
+      const report = n.t.sidecar.ctx.kv.get<{ report: { action_id: string } }>('fleet:kill')!.report;
+      const action = n.t.sidecar.control.actions.get(report.action_id)!;
+      expect([n.name, action.action, action.status, action.trigger, action.actor]).toEqual([
+        n.name,
+        'kill',
+        'verified',
+        'fleet',
+        'grafana:alice',
+      ]);
+      expect(n.sim!.getState().killed).toBe(true);
+      expect(n.t.sidecar.control.killSwitch.isEngaged()).toBe(true);
+    }
+
+    // A node's own release is refused while the fleet kill engages it: the hub releases.
+    const local = await nodes[0]!.t.call('POST', '/api/v1/actions/kill_release/plan', { as: 'admin', body: {} });
+    expect((local.body as { interlocks: { code: string }[] }).interlocks.map((i) => i.code)).toContain(
+      'fleet_kill_engaged'
+    );
+
+    const released = await fleetAct(hub.t, 'kill_release', { caller: alice, reason: 'drill over, resume trading' });
+    await verifiedAt(released.applied['revision'] as number, false, names);
+    for (const n of nodes) {
+      expect(n.sim!.getState().killed).toBe(false);
+      expect(n.t.sidecar.control.killSwitch.isEngaged()).toBe(false);
+      // Audited on the node, naming the person who released it on the hub, with the reason.
+      const rows = n.t.sidecar.control.audit.query({ action: 'fleet.kill_release', limit: 10 });
+      expect(rows.map((r) => [r.actor, r.reason, r.role])).toEqual([
+        ['grafana:alice', 'drill over, resume trading', 'admin'],
+      ]);
+    }
+    const hubRows = hub.t.sidecar.control.audit.query({ actor: 'grafana:alice', limit: 20 });
+    expect(hubRows.filter((r) => r.action === 'fleet.apply:kill_release').map((r) => [r.reason, r.status])).toEqual([
+      ['drill over, resume trading', 202],
+    ]);
+  });
+
+  it('a label selects a subset: only those nodes stop, the others keep running', async () => {
+    const { applied } = await fleetAct(hub.t, 'kill', { caller: alice, selector: { labels: { region: 'eu' } } });
+    await verifiedAt(applied['revision'] as number, true, ['node-a', 'node-b']);
+    const c = (await fleetView(hub.t)).nodes.find((n) => n.node === 'node-c')!;
+    expect([c.selected, c.kill.engaged, c.fleet_kill?.status]).toEqual([false, false, 'not_selected']);
+    expect(nodes[2]!.sim!.getState().killed).toBe(false);
+    const rel = await fleetAct(hub.t, 'kill_release', { caller: alice, selector: { labels: { region: 'eu' } } });
+    await verifiedAt(rel.applied['revision'] as number, false, ['node-a', 'node-b']);
+  });
+
+  it('refuses a Viewer the fleet actions, and an Editor the release', async () => {
+    const viewerPlan = await hub.t.call('POST', '/api/v1/fleet/actions/kill/plan', { ...vic, body: {} });
+    expect([viewerPlan.status, (viewerPlan.body as { error: { code: string } }).error.code]).toEqual([403, 'forbidden']);
+    const editorRelease = await hub.t.call('POST', '/api/v1/fleet/actions/kill_release/plan', { ...eddie, body: {} });
+    expect([editorRelease.status, (editorRelease.body as { error: { code: string } }).error.code]).toEqual([
+      403,
+      'forbidden',
+    ]);
+  });
+
+  it('reaches one node’s own pages through the hub, with each person’s role enforced by the node', async () => {
+    const status = await hub.t.call('GET', '/api/v1/fleet/nodes/node-b/api/v1/status', vic);
+    expect(status.status).toBe(200);
+    const body = status.body as { node: string; auth: { actor: string; role: string } };
+    expect([body.node, body.auth.actor, body.auth.role]).toEqual(['node-b', 'grafana:vic', 'viewer']);
+    // An Editor may plan a kill on the node, not a release: the node decides with the forwarded role.
+    const kill = await hub.t.call('POST', '/api/v1/fleet/nodes/node-b/api/v1/actions/kill/plan', { ...eddie, body: {} });
+    expect(kill.status).toBe(200);
+    const release = await hub.t.call('POST', '/api/v1/fleet/nodes/node-b/api/v1/actions/kill_release/plan', {
+      ...eddie,
+      body: {},
+    });
+    expect([release.status, (release.body as { error: { message: string } }).error.message]).toEqual([
+      403,
+      'kill_release needs the admin role; the token has operator',
+    ]);
+    // A Viewer's control call is refused on the hub already.
+    const viewerPost = await hub.t.call('POST', '/api/v1/fleet/nodes/node-b/api/v1/actions/kill/plan', {
+      ...vic,
+      body: {},
+    });
+    expect(viewerPost.status).toBe(403);
+  });
+});
