@@ -179,7 +179,7 @@ export class ActionService implements Part {
     }
     this.outcomes = ctx.metrics.counter({
       name: 'lookout_scheduler_actions_total',
-      help: 'Actions that reached a final status, by action, trigger (api, classic, scheduler, guardian) and outcome',
+      help: 'Actions that reached a final status, by action, trigger (api, classic, scheduler, guardian, fleet) and outcome',
       labelNames: ['action', 'trigger', 'outcome'] as const,
     });
     this.duration = ctx.metrics.histogram({

@@ -234,7 +234,7 @@ export class FleetActions {
       ).run(caller.token, opts.idempotencyKey, hash, row.id, appliedAt);
       this.ctx.events.append({
         source: 'actions',
-        kind: `fleet.${action}.applied`,
+        kind: action === 'kill' ? 'fleet.kill.applied' : 'fleet.kill_release.applied',
         severity: action === 'kill' ? 'critical' : 'warning',
         subject: row.id,
         actor: caller.actor,

@@ -363,7 +363,11 @@ export function fleetRoutes(cfg: FleetConfig, hub: FleetHubApi | null): (api: Ap
           params: forwardParams,
           ...(method === 'get' || method === 'delete' ? {} : { body: z.record(z.string(), z.unknown()) }),
           responses: {
-            200: { description: 'the node’s answer, as it gave it' },
+            200: {
+              description: 'the node’s answer, as it gave it',
+              schema: z.unknown().describe('JSON, an SSE stream or image bytes: whatever the node’s route answers'),
+              contentType: '*/*',
+            },
             404: { description: 'no such node, or it advertises no URL' },
             502: { description: 'node_unreachable' },
             ...errors409,

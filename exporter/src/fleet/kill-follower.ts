@@ -386,7 +386,13 @@ export class KillFollower implements Part {
     if (!this.deps.killSwitch.state().engaged) this.markEngaged(null, null);
   }
 
-  private audit(state: FleetKillState, revision: number, action: string, status: number, result: string): void {
+  private audit(
+    state: FleetKillState,
+    revision: number,
+    action: 'kill' | 'kill_release',
+    status: number,
+    result: string
+  ): void {
     this.deps.audit.record({
       ts: new Date().toISOString(),
       actor: state.actor,
@@ -399,7 +405,7 @@ export class KillFollower implements Part {
       method: 'KV',
       path: `${this.ctx.config.fleet.state_bucket}/${FLEET_KILL_KEY}@${revision}`,
       route: 'fleet',
-      action: `fleet.${action}`,
+      action: action === 'kill' ? 'fleet.kill' : 'fleet.kill_release',
       reason: state.reason,
       status,
       result: `${result} (hub ${state.hub})`,

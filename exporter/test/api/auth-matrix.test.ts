@@ -102,10 +102,16 @@ interface Route {
   access: string;
 }
 
+/** A route segment that is a parameter: `:id`, or a wildcard `*path` (the rest of the path). */
+const isParam = (seg: string): boolean => seg.startsWith(':') || seg.startsWith('*');
+
 /** A concrete path for a route: values that pass routing but change nothing (unknown ids, names). */
 function concrete(route: Route): string {
-  return route.path.replace(/:([A-Za-z_]+)/g, (_m, name: string) => {
+  return route.path.replace(/[:*]([A-Za-z_]+)/g, (m, name: string) => {
+    // A wildcard stands for one node route forwarded by the hub: an unknown one.
+    if (m.startsWith('*')) return 'matrix/probe';
     if (name === 'feed') return 'all';
+    if (name === 'node') return 'matrix-node';
     if (name === 'name') return route.path.startsWith('/api/v1/actions/') ? 'matrix_probe' : 'agent-1';
     return '01ARZ3NDEKTSV4RRFFQ69G5FAV';
   });
@@ -117,7 +123,9 @@ function tableMatch(routes: readonly Route[], method: string, p: string): Route 
   for (const r of routes) {
     if (r.method.toUpperCase() !== method) continue;
     const rs = r.path.split('/');
-    if (rs.length === segs.length && rs.every((s, i) => (s.startsWith(':') ? segs[i] !== '' : s === segs[i]))) {
+    const wild = rs.length > 0 && rs[rs.length - 1]!.startsWith('*');
+    const fits = (s: string, i: number): boolean => (isParam(s) ? segs[i] !== '' : s === segs[i]);
+    if (wild ? segs.length >= rs.length && rs.every(fits) : rs.length === segs.length && rs.every(fits)) {
       return r;
     }
   }
@@ -136,7 +144,7 @@ function variantsOf(route: Route): Variant[] {
   const segs = c.split('/');
   const staticIdx = route.path
     .split('/')
-    .map((s, i) => (s !== '' && !s.startsWith(':') ? i : -1))
+    .map((s, i) => (s !== '' && !isParam(s) ? i : -1))
     .filter((i) => i >= 0);
   const last = staticIdx[staticIdx.length - 1]!;
   const withSeg = (i: number, v: string): string => segs.map((s, j) => (j === i ? v : s)).join('/');

@@ -108,6 +108,35 @@ describe('configuration', () => {
     );
   });
 
+  it('refuses fleet mode without a NATS cluster to run on, and reads fleet labels from the environment', () => {
+    let err: unknown;
+    try {
+      loadConfig({ env: { LOOKOUT_FLEET_ENABLED: 'true' } });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems.join('\n')).toMatch(
+      /^fleet\.enabled: fleet mode runs on a NATS JetStream cluster: set nats\.url \(LOOKOUT_NATS_URL\) too/m
+    );
+    const c = loadConfig({
+      env: {
+        LOOKOUT_FLEET_ENABLED: 'true',
+        LOOKOUT_NATS_URL: 'nats://n1:4222,nats://n2:4222',
+        LOOKOUT_FLEET_LABELS: '{"region":"eu","tier":"canary"}',
+        LOOKOUT_FLEET_GROUP: 'pricing',
+      },
+    });
+    expect(c.fleet).toMatchObject({ enabled: true, group: 'pricing', labels: { region: 'eu', tier: 'canary' } });
+    let hubErr: unknown;
+    try {
+      loadConfig({ env: { LOOKOUT_FLEET_HUB: 'true', LOOKOUT_NATS_URL: 'nats://n1:4222' } });
+    } catch (e) {
+      hubErr = e;
+    }
+    expect((hubErr as ConfigError).problems.join('\n')).toMatch(/^fleet\.hub: a hub is a fleet member/m);
+  });
+
   describe('the lookout-exporter bin', () => {
     beforeAll(() => {
       if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build -w exporter" first`);

@@ -39,11 +39,16 @@ function userDocs(): Array<{ file: string; text: string }> {
 const GRAFANA_PATHS = /^\/api\/(plugin-proxy|signing-keys)\//;
 const codeSpans = (md: string): string[] => [...md.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]!);
 
-/** Does a documented path (`/api/v1/incidents/:id/ack`, `.../<id>`, `...?at=T`) fit a route path? */
+/**
+ * Does a documented path (`/api/v1/incidents/:id/ack`, `.../<id>`, `...?at=T`) fit a route path? A route's
+ * trailing wildcard (`*path`) takes one or more segments.
+ */
 function fitsRoute(documented: string, route: string): boolean {
   const d = documented.replace(/[?#].*$/, '').split('/');
   const r = route.split('/');
-  return d.length === r.length && r.every((seg, i) => seg.startsWith(':') || seg === d[i]);
+  const wild = r[r.length - 1]!.startsWith('*');
+  if (wild ? d.length < r.length : d.length !== r.length) return false;
+  return r.every((seg, i) => seg.startsWith(':') || seg.startsWith('*') || seg === d[i]);
 }
 
 function sourceFiles(dir: string): string[] {

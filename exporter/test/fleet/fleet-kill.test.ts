@@ -3,6 +3,10 @@ import { type FleetNode, fleetAct, fleetView, startFleetNode } from '../helpers/
 import { asGrafana } from '../helpers/sidecar';
 import { waitFor } from '../helpers/wait';
 import { deleteAllStreams } from '../helpers/jetstream';
+import { type TcpProxy, startTcpProxy } from '../helpers/tcp-proxy';
+import { connect } from '@nats-io/transport-node';
+import fs from 'node:fs';
+import path from 'node:path';
 
 const alice = asGrafana({ login: 'alice', role: 'Admin' });
 const eddie = asGrafana({ login: 'eddie', role: 'Editor' });
@@ -12,6 +16,9 @@ describe('fleet kill switch on a three-server JetStream cluster', () => {
   let cluster: NatsCluster;
   let hub: FleetNode;
   const nodes: FleetNode[] = [];
+  /** node-d reaches NATS only through this proxy: cutting it cuts the node off the fleet. */
+  let proxy: TcpProxy;
+  let cut: FleetNode;
 
   beforeAll(async () => {
     cluster = await startNatsCluster(3);
@@ -28,13 +35,23 @@ describe('fleet kill switch on a three-server JetStream cluster', () => {
     ] as const) {
       nodes.push(await startFleetNode({ name, natsUrl: cluster.url, fleet: { labels: { region } } }));
     }
+    proxy = await startTcpProxy(cluster.servers[0]!.port);
+    cut = await startFleetNode({
+      name: 'node-d',
+      natsUrl: proxy.url,
+      workloadNatsUrl: cluster.url,
+      fleet: { labels: { region: 'ap' } },
+      overrides: { nats: { reconnect_wait_ms: 50, reconnect_max_wait_ms: 300, reconnect_jitter_ms: 50 } },
+    });
     await waitFor(async () => {
       const v = await fleetView(hub.t);
-      return nodes.every((n) => v.nodes.some((x) => x.node === n.name && x.state === 'up'));
+      return [...nodes, cut].every((n) => v.nodes.some((x) => x.node === n.name && x.state === 'up'));
     }, 30_000);
   }, 120_000);
 
   afterAll(async () => {
+    await cut?.stop();
+    await proxy?.close();
     for (const n of nodes) await n.stop();
     await hub?.stop();
     if (cluster) await deleteAllStreams(cluster.servers[0]!.url).catch(() => undefined);
@@ -123,7 +140,10 @@ describe('fleet kill switch on a three-server JetStream cluster', () => {
 
   it('refuses a Viewer the fleet actions, and an Editor the release', async () => {
     const viewerPlan = await hub.t.call('POST', '/api/v1/fleet/actions/kill/plan', { ...vic, body: {} });
-    expect([viewerPlan.status, (viewerPlan.body as { error: { code: string } }).error.code]).toEqual([403, 'forbidden']);
+    expect([viewerPlan.status, (viewerPlan.body as { error: { code: string } }).error.code]).toEqual([
+      403,
+      'forbidden',
+    ]);
     const editorRelease = await hub.t.call('POST', '/api/v1/fleet/actions/kill_release/plan', { ...eddie, body: {} });
     expect([editorRelease.status, (editorRelease.body as { error: { code: string } }).error.code]).toEqual([
       403,
@@ -137,7 +157,10 @@ describe('fleet kill switch on a three-server JetStream cluster', () => {
     const body = status.body as { node: string; auth: { actor: string; role: string } };
     expect([body.node, body.auth.actor, body.auth.role]).toEqual(['node-b', 'grafana:vic', 'viewer']);
     // An Editor may plan a kill on the node, not a release: the node decides with the forwarded role.
-    const kill = await hub.t.call('POST', '/api/v1/fleet/nodes/node-b/api/v1/actions/kill/plan', { ...eddie, body: {} });
+    const kill = await hub.t.call('POST', '/api/v1/fleet/nodes/node-b/api/v1/actions/kill/plan', {
+      ...eddie,
+      body: {},
+    });
     expect(kill.status).toBe(200);
     const release = await hub.t.call('POST', '/api/v1/fleet/nodes/node-b/api/v1/actions/kill_release/plan', {
       ...eddie,
@@ -153,5 +176,117 @@ describe('fleet kill switch on a three-server JetStream cluster', () => {
       body: {},
     });
     expect(viewerPost.status).toBe(403);
+  });
+
+  it('a node cut off from NATS keeps its last kill state and shows stale; back, it catches up and converges', async () => {
+    const all = [...nodes, cut].map((n) => n.name);
+    const kill = await fleetAct(hub.t, 'kill', { caller: alice, reason: 'before the partition' });
+    await verifiedAt(kill.applied['revision'] as number, true, all);
+
+    await proxy.cut();
+    await waitFor(() => !cut.t.sidecar.ctx.bus.isConnected());
+    const release = await fleetAct(hub.t, 'kill_release', { caller: alice, reason: 'released during the partition' });
+    const releaseRevision = release.applied['revision'] as number;
+    await verifiedAt(
+      releaseRevision,
+      false,
+      nodes.map((n) => n.name)
+    );
+    await waitFor(async () => (await fleetView(hub.t)).nodes.find((n) => n.node === 'node-d')?.state === 'stale');
+    // Cut off, it cannot read the fleet state: it keeps what it last knew, engaged.
+    expect(cut.t.sidecar.control.killSwitch.isEngaged()).toBe(true);
+    expect(cut.sim!.getState().killed).toBe(true);
+    const status = (await cut.t.call('GET', '/api/v1/status', { as: 'viewer' })).body as {
+      fleet: { kill: { readable: boolean; revision: number } };
+    };
+    expect(status.fleet.kill).toMatchObject({ readable: false, revision: kill.applied['revision'] });
+    // It keeps working meanwhile: what happens is stored and waits in its outbox.
+    for (let i = 0; i < 20; i++) {
+      fs.writeFileSync(
+        path.join(cut.t.workspace, 'activity', `partition-${i}.json`),
+        JSON.stringify({ id: `p-${i}`, type: 'process', status: 'done' })
+      );
+    }
+    await waitFor(() =>
+      cut.t.sidecar.ctx.events.repo.query({ kinds: ['activity.*'], limit: 100 }).length >= 20 ? true : false
+    );
+    const pending = (): number =>
+      (cut.t.sidecar.ctx.status.snapshot()['bus'] as { outbox: { pending: number } }).outbox.pending;
+    expect(pending()).toBeGreaterThanOrEqual(20);
+
+    await proxy.restore();
+    // Back: it reads the release and follows it (verified by its workload), and the hub sees it up again.
+    await verifiedAt(releaseRevision, false, ['node-d']);
+    expect(cut.sim!.getState().killed).toBe(false);
+    await waitFor(() => pending() === 0);
+    // Every event it stored, the partition's included, is in the hub feed exactly once.
+    const local = cut.t.sidecar.ctx.events.repo.query({ after: 0, limit: 100_000 }).map((e) => e.id);
+    const inHub = async (): Promise<string[]> => {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const q: string = `/api/v1/fleet/feeds/all?node=node-d&limit=500${cursor ? `&cursor=${cursor}` : ''}`;
+        const page = (await hub.t.call('GET', q, { as: 'viewer' })).body as {
+          items: { id: string; node: string }[];
+          next_cursor: string | null;
+        };
+        ids.push(...page.items.map((e) => e.id));
+        cursor = page.next_cursor;
+      } while (cursor);
+      return ids;
+    };
+    await waitFor(async () => {
+      const have = new Set(await inHub());
+      return local.every((id) => have.has(id));
+    }, 30_000);
+    const hubIds = await inHub();
+    expect(hubIds.length).toBe(new Set(hubIds).size);
+    const localNow = new Set(cut.t.sidecar.ctx.events.repo.query({ after: 0, limit: 100_000 }).map((e) => e.id));
+    expect(hubIds.filter((id) => !localNow.has(id))).toEqual([]);
+  });
+
+  it('the hub refuses a stream message that is not an event or names another node, and keeps consuming', async () => {
+    const nc = await connect({ servers: cluster.url });
+    try {
+      const { jetstream } = await import('@nats-io/jetstream');
+      const js = jetstream(nc);
+      const enc = new TextEncoder();
+      await js.publish('lookout.evt.node-a.watcher.file.changed', enc.encode('{not json'));
+      const forged = {
+        id: '01KZZZZZZZZZZZZZZZZZZZZZZZ',
+        ts: new Date().toISOString(),
+        node: 'node-b',
+        source: 'watcher',
+        kind: 'file.changed',
+        severity: 'info',
+        subject: 'x',
+        data: {},
+        trace_id: 't',
+        actor: null,
+      };
+      // Published on node-a's subjects, claiming to be node-b.
+      await js.publish('lookout.evt.node-a.watcher.file.changed', enc.encode(JSON.stringify(forged)));
+      const metrics = async (): Promise<string> =>
+        (await hub.t.call('GET', '/metrics', { as: 'viewer' })).body as string;
+      await waitFor(async () => {
+        const m = await metrics();
+        return (
+          /lookout_fleet_hub_rejected_total\{[^}]*reason="not_json"[^}]*\} 1/.test(m) &&
+          /lookout_fleet_hub_rejected_total\{[^}]*reason="subject_mismatch"[^}]*\} 1/.test(m)
+        );
+      });
+      expect(
+        hub.t.sidecar.ctx.db.prepare('SELECT COUNT(*) AS n FROM fleet_events WHERE id = ?').get(forged.id)
+      ).toEqual({ n: 0 });
+      // Still consuming: a node's next event arrives.
+      fs.writeFileSync(path.join(nodes[0]!.t.workspace, 'activity', 'after-refusal.json'), '{"id":"after"}');
+      await waitFor(async () => {
+        const page = (await hub.t.call('GET', '/api/v1/fleet/feeds/activity?node=node-a&limit=50', { as: 'viewer' }))
+          .body as { items: { subject: string }[] };
+        return page.items.some((e) => e.subject.endsWith('after-refusal.json'));
+      });
+    } finally {
+      await nc.close();
+    }
   });
 });

@@ -100,7 +100,10 @@ export async function fleetAct(
   const r = await hub.call('POST', `/api/v1/fleet/actions/${action}/apply`, {
     as,
     body: { plan_id: planBody['plan_id'], reason: opts.reason ?? `fleet test ${action}` },
-    headers: { ...headers, 'idempotency-key': opts.key ?? `fleet-${action}-${Date.now()}-${Math.random().toString(36).slice(2)}` },
+    headers: {
+      ...headers,
+      'idempotency-key': opts.key ?? `fleet-${action}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+    },
   });
   if (r.status !== 202) throw new Error(`fleet apply ${action}: ${r.status} ${JSON.stringify(r.body)}`);
   return { plan: planBody, applied: r.body as Body };

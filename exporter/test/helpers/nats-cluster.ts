@@ -56,16 +56,20 @@ cluster {
     url: servers.map((s) => s.url).join(','),
     async ready() {
       for (const s of servers.filter((x) => x.running())) {
-        await waitFor(async () => {
-          const nc = await connect({ servers: s.url, timeout: 1000 });
-          try {
-            const jsm = await jetstreamManager(nc, { timeout: 1000 });
-            await jsm.getAccountInfo();
-            return true;
-          } finally {
-            await nc.close();
-          }
-        }, 30_000, 100);
+        await waitFor(
+          async () => {
+            const nc = await connect({ servers: s.url, timeout: 1000 });
+            try {
+              const jsm = await jetstreamManager(nc, { timeout: 1000 });
+              await jsm.getAccountInfo();
+              return true;
+            } finally {
+              await nc.close();
+            }
+          },
+          30_000,
+          100
+        );
       }
     },
     async dispose() {

@@ -10,7 +10,9 @@ const LOOKOUT_PLUGIN_IDS = [
   'lookout-feed-panel',
   'lookout-actions-panel',
 ];
-const SERVICES = ['nats', 'exporter', 'workload', 'prometheus', 'alertmanager', 'grafana'];
+const NATS = ['nats-1', 'nats-2', 'nats-3'];
+const SIDECARS = ['hub', 'sidecar-1', 'sidecar-2'];
+const SERVICES = [...NATS, ...SIDECARS, 'workload-1', 'workload-2', 'prometheus', 'alertmanager', 'grafana'];
 
 interface ComposeService {
   image?: string;
@@ -45,17 +47,20 @@ describeCompose('docker-compose.yml', () => {
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
   });
 
-  it('runs nats, exporter, workload, prometheus, alertmanager and grafana, each with a healthcheck', () => {
+  it('runs a three-server NATS cluster, a hub, two sidecars with their workloads, prometheus, alertmanager and grafana, each with a healthcheck', () => {
     expect(Object.keys(services).sort()).toEqual([...SERVICES].sort());
     for (const name of SERVICES) expect([name, services[name]!.healthcheck?.test]).toEqual([name, expect.anything()]);
   });
 
   it('starts each service only after what it needs is healthy', () => {
     const needs: Record<string, string[]> = {
-      exporter: ['nats'],
-      workload: ['exporter'],
-      prometheus: ['exporter', 'alertmanager'],
-      grafana: ['prometheus', 'alertmanager', 'exporter'],
+      hub: NATS,
+      'sidecar-1': NATS,
+      'sidecar-2': NATS,
+      'workload-1': ['sidecar-1'],
+      'workload-2': ['sidecar-2'],
+      prometheus: [...SIDECARS, 'alertmanager'],
+      grafana: ['prometheus', 'alertmanager', 'hub'],
     };
     for (const [svc, deps] of Object.entries(needs)) {
       const dependsOn = services[svc]!.depends_on as Record<string, { condition: string }>;
@@ -63,15 +68,59 @@ describeCompose('docker-compose.yml', () => {
     }
   });
 
-  it('runs NATS with JetStream', () => {
-    expect(JSON.stringify(services['nats']!.command)).toContain('--jetstream');
+  it('runs NATS as one JetStream cluster: each server routes to all three, with a name of its own', () => {
+    const names = new Set<string>();
+    for (const n of NATS) {
+      const args = services[n]!.command as string[];
+      expect([n, args]).toEqual([n, expect.arrayContaining(['--jetstream', '--cluster_name=lookout'])]);
+      expect([n, args.find((a) => a.startsWith('--routes='))]).toEqual([
+        n,
+        '--routes=nats://nats-1:6222,nats://nats-2:6222,nats://nats-3:6222',
+      ]);
+      names.add(String(args.find((a) => a.startsWith('--server_name='))));
+    }
+    expect(names.size).toBe(3);
   });
 
-  it('builds the exporter and the workload from exporter/Dockerfile and points the workload at the simulator', () => {
-    for (const svc of ['exporter', 'workload']) {
+  it('runs every sidecar in the fleet on the whole cluster, with three replicas, and one of them as the hub', () => {
+    for (const svc of SIDECARS) {
+      const env = services[svc]!.environment!;
+      expect([
+        svc,
+        env['LOOKOUT_FLEET_ENABLED'],
+        env['LOOKOUT_FLEET_REPLICAS'],
+        env['LOOKOUT_NATS_STREAM_REPLICAS'],
+      ]).toEqual([svc, 'true', '3', '3']);
+      expect([svc, String(env['LOOKOUT_NATS_URL']).split(',').length]).toEqual([svc, 3]);
+      expect([svc, env['LOOKOUT_FLEET_URL']]).toEqual([svc, `http://${svc}:9469`]);
+    }
+    expect(SIDECARS.filter((s) => services[s]!.environment!['LOOKOUT_FLEET_HUB'] === 'true')).toEqual(['hub']);
+    // Each workload sidecar has its own workload on the same workspace and node name.
+    for (const i of [1, 2]) {
+      const sidecar = services[`sidecar-${i}`]!;
+      const workload = services[`workload-${i}`]!;
+      expect(workload.environment!['LOOKOUT_NODE']).toBe(sidecar.environment!['LOOKOUT_NODE']);
+      const ws = (v: ComposeService): string => JSON.stringify(v.volumes).match(/"([^":]+):\/workspace"/)?.[1] ?? '';
+      expect(ws(workload)).toBe(ws(sidecar));
+    }
+  });
+
+  it('lets the hub forward to every node: each accepts the hub token with role grafana', () => {
+    const nodeToken = services['hub']!.environment!['LOOKOUT_FLEET_NODE_TOKEN'];
+    for (const svc of ['sidecar-1', 'sidecar-2']) {
+      const tokens = String(services[svc]!.environment!['LOOKOUT_TOKENS'])
+        .split(',')
+        .map((t) => t.split(':'));
+      expect([svc, tokens.find(([, , secret]) => secret === nodeToken)?.[1]]).toEqual([svc, 'grafana']);
+    }
+  });
+
+  it('builds the sidecars and the workloads from exporter/Dockerfile and points the workloads at the simulator', () => {
+    for (const svc of [...SIDECARS, 'workload-1', 'workload-2']) {
       expect(services[svc]!.build).toMatchObject({ dockerfile: 'exporter/Dockerfile' });
     }
-    expect(JSON.stringify(services['workload']!.command)).toContain('examples/dist/cli.js');
+    for (const w of ['workload-1', 'workload-2'])
+      expect(JSON.stringify(services[w]!.command)).toContain('examples/dist/cli.js');
   });
 
   it('pins Grafana to a 12.4 release, allows only our unsigned plugins and does not rely on the user header', () => {
@@ -91,8 +140,9 @@ describeCompose('docker-compose.yml', () => {
     expect(volumes).toContain('grafana-plugins/dist');
   });
 
-  it('gives Grafana a grafana delegation token, the one its app provisioning injects', () => {
-    const tokens = String(services['exporter']!.environment?.['LOOKOUT_TOKENS']).split(',');
+  it('points Grafana at the hub with a grafana delegation token, the one its app provisioning injects', () => {
+    expect(services['grafana']!.environment?.['LOOKOUT_SIDECAR_URL']).toBe('http://hub:9469');
+    const tokens = String(services['hub']!.environment?.['LOOKOUT_TOKENS']).split(',');
     const grafanaSecret = services['grafana']!.environment?.['LOOKOUT_GRAFANA_TOKEN'];
     const held = tokens.map((t) => t.split(':')).find(([, , secret]) => secret === grafanaSecret);
     expect(held?.[1]).toBe('grafana');
