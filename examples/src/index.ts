@@ -8,6 +8,8 @@ export {
 } from './simulator';
 export type { CommandAction, Simulator, SimulatorOptions, SimulatorState } from './simulator';
 export { attachCommandBus, commandSubject, InvalidNodeNameError } from './command-bus';
+export { NatsCommandBus, NatsConnectError } from './nats-command-bus';
+export type { NatsCommandBusOptions } from './nats-command-bus';
 export type { BusMessage, BusSubscription, CommandBus, CommandHandler, CommandReply } from './command-bus';
 export { CHART_WIDTH, CHART_HEIGHT, renderCalibrationCharts } from './calibration-charts';
 export type { CalibrationChart } from './calibration-charts';

@@ -1,6 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { InProcessBus } from '../src/bus/inprocess-bus';
 import type { Bus } from '../src/bus/bus';
 import type { Sidecar } from '../src/main';
@@ -8,6 +5,7 @@ import { guardianRuleSchema, type GuardianRule } from '../src/guardian';
 import { type BenchOptions, type BenchRow, ratioOf, selected } from './bench-row';
 import { startBenchSidecar } from './bench-sidecar';
 import { median, nowMs, summarize } from './stats';
+import { type BenchSimulator, loadExamples } from './examples-loader';
 
 /** Issue 3's control-plane benchmarks. */
 export const benches = ['control-apply', 'control-kill', 'control-guardian'] as const;
@@ -15,36 +13,6 @@ export const benches = ['control-apply', 'control-kill', 'control-guardian'] as 
 const log = (msg: string): void => void process.stderr.write(`[control-bench] ${msg}\n`);
 
 const ADMIN = 'bench-admin-secret-0123456789abcdef';
-
-/** The slice of the example workload this bench drives (loaded at run time from its build). */
-interface BenchSimulator {
-  getState(): { killed: boolean };
-  attachBus(bus: Bus, node: string): { unsubscribe(): void };
-  stop(): void;
-}
-interface ExamplesModule {
-  createSimulator(opts: { workspace: string; seed?: number; tickMs?: number; autopilot?: boolean }): BenchSimulator;
-}
-
-/** `@lookout/examples` from its build; builds it once when the build is missing. */
-async function loadExamples(): Promise<ExamplesModule> {
-  const spec = '@lookout/examples';
-  try {
-    return (await import(spec)) as ExamplesModule;
-  } catch {
-    const root = path.resolve(__dirname, '..', '..', '..');
-    const examples = fs.existsSync(path.join(root, 'examples'))
-      ? path.join(root, 'examples')
-      : path.resolve(__dirname, '..', '..', 'examples');
-    log('building the example workload (examples/dist is missing)');
-    execFileSync(
-      process.execPath,
-      [require.resolve('typescript/bin/tsc'), '-p', path.join(examples, 'tsconfig.build.json')],
-      { stdio: 'inherit' }
-    );
-    return (await import(spec)) as ExamplesModule;
-  }
-}
 
 interface Rig {
   sidecar: Sidecar;
@@ -59,7 +27,7 @@ interface Rig {
 }
 
 async function startRig(withWorkload: boolean): Promise<Rig> {
-  const examples = withWorkload ? await loadExamples() : null;
+  const examples = withWorkload ? await loadExamples(log) : null;
   const bus = new InProcessBus();
   // Set from prepareWorkspace, which runs on the fresh workspace before the sidecar starts.
   const workload: { sim: BenchSimulator | null } = { sim: null };

@@ -72,6 +72,8 @@ export interface Sidecar {
   agents: AgentService & AgentStalenessProvider;
   /** The control plane: actions, kill switch, incidents, guardian, scheduler, audit log. */
   control: ControlPlane;
+  /** Fleet mode's parts (null outside a fleet; `hub` null on a member that is not the hub). */
+  fleet: { follower: KillFollower | null; lease: KvLease | null; hub: FleetHubApi | null };
   stop(): Promise<void>;
 }
 
@@ -368,6 +370,7 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     http,
     agents: agents.service,
     control: { actions, killSwitch, incidents, guardian, scheduler: sched, audit },
+    fleet: { follower, lease: lease ?? null, hub },
     stop: () => (stopping ??= stopAll()),
   };
 }

@@ -91,10 +91,13 @@ export class FleetView implements Part {
     return ageMs >= f.stale_after_ms ? 'stale' : 'up';
   }
 
-  /** Every node the hub has seen, with its state now. */
-  nodes(): FleetNode[] {
+  /**
+   * Every node the hub has seen, with its state now; `lastEvents: false` skips looking up each node's
+   * newest event in the hub feed (a scan of the feed's index: not for a tight loop).
+   */
+  nodes(opts: { lastEvents?: boolean } = {}): FleetNode[] {
     const now = Date.now();
-    const last = this.deps.events.lastPerNode();
+    const last = opts.lastEvents === false ? new Map<string, NodeLastEvent>() : this.deps.events.lastPerNode();
     const out: FleetNode[] = [];
     for (const row of this.allStmt.all() as NodeRow[]) {
       const r = nodeRecordSchema.safeParse(JSON.parse(row.record));
@@ -113,13 +116,13 @@ export class FleetView implements Part {
   }
 
   node(name: string): FleetNode | undefined {
-    return this.nodes().find((n) => n.node === name);
+    return this.nodes({ lastEvents: false }).find((n) => n.node === name);
   }
 
   /** Counts by state (the lookout_fleet_nodes gauge). */
   counts(): Record<NodeState, number> {
     const c: Record<NodeState, number> = { up: 0, stale: 0, gone: 0, stopped: 0 };
-    for (const n of this.nodes()) c[n.state]++;
+    for (const n of this.nodes({ lastEvents: false })) c[n.state]++;
     return c;
   }
 
