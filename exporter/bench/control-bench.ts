@@ -1,5 +1,4 @@
 import { InProcessBus } from '../src/bus/inprocess-bus';
-import type { Bus } from '../src/bus/bus';
 import type { Sidecar } from '../src/main';
 import { guardianRuleSchema, type GuardianRule } from '../src/guardian';
 import { type BenchOptions, type BenchRow, ratioOf, selected } from './bench-row';
