@@ -27,11 +27,17 @@ import { ActionService, actionsRoutes } from './actions';
 import { Guardian, GuardrailsRepository, IncidentService, KillSwitch, incidentsRoutes } from './guardian';
 import { Scheduler, schedulerRoutes } from './scheduler';
 import { AuditLog, auditRoutes } from './audit';
+import { PolicyService, policyRoutes } from './policy';
 
 export interface StartOptions {
   logger?: Logger;
   /** A bus supplied by the caller (the demo shares one in-process bus with the example workload). */
   bus?: Bus;
+  /**
+   * The clock telemetry receipt runs on (freshness, TTL, age); tests that drive the guardian on a fast
+   * clock pass the same one. Default `Date.now`.
+   */
+  now?: () => number;
 }
 
 export interface ControlPlane {
@@ -41,6 +47,7 @@ export interface ControlPlane {
   guardian: Guardian;
   scheduler: Scheduler;
   audit: AuditLog;
+  policy: PolicyService;
 }
 
 export interface Sidecar {
@@ -89,7 +96,13 @@ export function buildContext(config: Config, opts: StartOptions = {}): SidecarCo
     lineage,
     artifacts: new ArtifactsRepository(db),
     telemetryRepo,
-    telemetry: new TelemetryService(telemetryRepo, metrics, events),
+    telemetry: new TelemetryService(telemetryRepo, metrics, events, {
+      node: config.node,
+      maxSeries: config.telemetry.max_series,
+      ttlMs: config.telemetry.ttl_ms,
+      log: log.child({ part: 'telemetry' }),
+      ...(opts.now ? { now: opts.now } : {}),
+    }),
     metrics,
     core,
     // A bus passed in wins; else NATS when nats.url is set (connecting in the background), else in-process.
@@ -154,6 +167,12 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     },
   });
   const audit = new AuditLog(ctx.db, log);
+  const policy = new PolicyService(ctx, {
+    guardian,
+    scheduler: sched,
+    audit,
+    actions: () => actions.definitions().map((d) => d.name),
+  });
   const http = new HttpServer(ctx, tokens.tokens, [
     diagnosticsRoutes(diagnostics.service),
     agentsRoutes(agents.service),
@@ -161,6 +180,7 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     incidentsRoutes(incidents, (id) => diagnostics.service.forIncident(id)),
     schedulerRoutes(sched),
     auditRoutes(audit),
+    policyRoutes(policy),
   ]);
   http.setControlHook(audit.hook());
   const parts: Part[] = [
@@ -171,6 +191,8 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     diagnostics,
     agents,
     actions,
+    // Before the scheduler and the guardian: their first tick runs the policy file, never the defaults.
+    policy,
     sched,
     guardian,
     http,
@@ -213,7 +235,7 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     adminTokenFile: tokens.generatedFile,
     http,
     agents: agents.service,
-    control: { actions, killSwitch, incidents, guardian, scheduler: sched, audit },
+    control: { actions, killSwitch, incidents, guardian, scheduler: sched, audit, policy },
     stop: () => (stopping ??= stopAll()),
   };
 }

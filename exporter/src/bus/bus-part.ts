@@ -1,8 +1,9 @@
 import type { Part, SidecarContext } from '../context';
 import type { Counter } from '../metrics/metrics-registry';
-import { telemetrySnapshotSchema } from '../telemetry/telemetry-service';
+import { parseTelemetrySnapshot } from '../telemetry/telemetry-snapshot';
+import type { IngestResult } from '../telemetry/telemetry-service';
 import type { BusSubscription } from './bus';
-import { BusRejections, describeIssues } from './bus-subscriptions';
+import { BusRejections } from './bus-subscriptions';
 import { NatsBus } from './nats-bus';
 import { OutboxPublisher, SubjectMap, type SubjectMapping } from './outbox-publisher';
 
@@ -102,16 +103,28 @@ export class BusPart implements Part {
     this.subs.push(
       bus.subscribe(telemetrySubject(ctx.config.node), (msg) => {
         if (msg.decodeError) return this.rejections.reject('telemetry', msg, msg.decodeError);
-        const parsed = telemetrySnapshotSchema.safeParse(msg.data);
-        if (!parsed.success) return this.rejections.reject('telemetry', msg, describeIssues(parsed.error.issues));
+        const parsed = parseTelemetrySnapshot(msg.data);
+        if (!parsed.ok) return this.rejections.reject('telemetry', msg, parsed.error);
+        let result: IngestResult;
         try {
-          ctx.telemetry.ingest(parsed.data, 'nats', msg.subject);
+          result = ctx.telemetry.ingestParsed(parsed.snapshot, 'nats', msg.subject);
         } catch (err) {
           ctx.log.error({ err }, 'telemetry from the bus could not be stored');
           msg.reply?.({ ok: false, error: 'not stored' });
           return;
         }
-        msg.reply?.({ ok: true });
+        if (!result.ok) return this.rejections.reject('telemetry', msg, result.error);
+        // The good part is kept; the sender hears which samples were refused and why.
+        msg.reply?.(
+          result.rejected.length
+            ? {
+                ok: true,
+                accepted: result.accepted,
+                rejected: result.rejected.length,
+                problems: result.rejected.slice(0, 20).map((r) => ({ path: r.path, reason: r.reason })),
+              }
+            : { ok: true }
+        );
       })
     );
     this.outbox?.start();
