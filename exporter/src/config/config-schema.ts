@@ -365,51 +365,53 @@ const alertmanagerSchema = z
   })
   .prefault({});
 
-export const configSchema = z.object({
-  port: z.number().int().min(0).max(65535).default(9469).describe('HTTP port (0 = pick a free one)'),
-  host: z.string().default('0.0.0.0').describe('HTTP listen address'),
-  node: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only (it is a NATS subject token)')
-    .default(os.hostname().replace(/[^A-Za-z0-9_-]/g, '-'))
-    .describe('Node name: labels every metric and event, a token in NATS subjects'),
-  data_dir: z.string().default('./data').describe('Folder for the SQLite file and the generated admin token'),
-  log_level: z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-    .default('info')
-    .describe('Log level (JSON logs on stdout)'),
-  heartbeat_interval_ms: z.number().int().min(100).default(10_000).describe('Heartbeat event interval'),
-  tokens: z
-    .array(tokenSchema)
-    .default([])
-    .describe('Bearer tokens; env form `name:role:secret,…`. None: an admin token is generated in data_dir'),
-  watch: watchSchema.describe('Workspace watcher'),
-  store: storeSchema.describe('SQLite store'),
-  http: httpSchema.describe('HTTP API'),
-  nats: natsSchema.describe('NATS connection'),
-  actions: actionsConfigSchema.describe(
-    'Control-plane actions: plans, verification, cooldowns, executors, custom actions'
-  ),
-  guardian: guardianConfigSchema.describe('Guardian: safety rules, incidents and playbooks'),
-  scheduler: schedulerConfigSchema.describe('Scheduler: interval, cron and condition policies'),
-  agents: agentsSchema.describe('Agent registry, heartbeats and task assignment'),
-  diagnostics: diagnosticsSchema.describe('Diagnostics tracker: notifications, webhook, estimates'),
-  telemetry: telemetrySchema.describe('Workload telemetry: staleness TTL and series limit'),
-  policy: policySchema.describe('Policy file: the guardian rules and scheduler policies, hot reloaded'),
-  alertmanager: alertmanagerSchema.describe('Alertmanager webhook: how firing alerts become incidents'),
-}).superRefine((c, ctx) => {
-  // One source of rules: a policy file replaces the inline ones wholesale, so both at once is a mistake.
-  if (
-    c.policy.file &&
-    (c.guardian.rules.length || Object.keys(c.guardian.playbooks).length || c.scheduler.policies.length)
-  ) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['policy', 'file'],
-      message: 'set either policy.file or inline guardian.rules, guardian.playbooks and scheduler.policies, not both',
-    });
-  }
-});
+export const configSchema = z
+  .object({
+    port: z.number().int().min(0).max(65535).default(9469).describe('HTTP port (0 = pick a free one)'),
+    host: z.string().default('0.0.0.0').describe('HTTP listen address'),
+    node: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only (it is a NATS subject token)')
+      .default(os.hostname().replace(/[^A-Za-z0-9_-]/g, '-'))
+      .describe('Node name: labels every metric and event, a token in NATS subjects'),
+    data_dir: z.string().default('./data').describe('Folder for the SQLite file and the generated admin token'),
+    log_level: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info')
+      .describe('Log level (JSON logs on stdout)'),
+    heartbeat_interval_ms: z.number().int().min(100).default(10_000).describe('Heartbeat event interval'),
+    tokens: z
+      .array(tokenSchema)
+      .default([])
+      .describe('Bearer tokens; env form `name:role:secret,…`. None: an admin token is generated in data_dir'),
+    watch: watchSchema.describe('Workspace watcher'),
+    store: storeSchema.describe('SQLite store'),
+    http: httpSchema.describe('HTTP API'),
+    nats: natsSchema.describe('NATS connection'),
+    actions: actionsConfigSchema.describe(
+      'Control-plane actions: plans, verification, cooldowns, executors, custom actions'
+    ),
+    guardian: guardianConfigSchema.describe('Guardian: safety rules, incidents and playbooks'),
+    scheduler: schedulerConfigSchema.describe('Scheduler: interval, cron and condition policies'),
+    agents: agentsSchema.describe('Agent registry, heartbeats and task assignment'),
+    diagnostics: diagnosticsSchema.describe('Diagnostics tracker: notifications, webhook, estimates'),
+    telemetry: telemetrySchema.describe('Workload telemetry: staleness TTL and series limit'),
+    policy: policySchema.describe('Policy file: the guardian rules and scheduler policies, hot reloaded'),
+    alertmanager: alertmanagerSchema.describe('Alertmanager webhook: how firing alerts become incidents'),
+  })
+  .superRefine((c, ctx) => {
+    // One source of rules: a policy file replaces the inline ones wholesale, so both at once is a mistake.
+    if (
+      c.policy.file &&
+      (c.guardian.rules.length || Object.keys(c.guardian.playbooks).length || c.scheduler.policies.length)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['policy', 'file'],
+        message: 'set either policy.file or inline guardian.rules, guardian.playbooks and scheduler.policies, not both',
+      });
+    }
+  });
 
 export type Config = z.infer<typeof configSchema>;
 /** What a config file or a test may give: every key optional. */

@@ -77,7 +77,10 @@ export const guardianRuleSchema = z.discriminatedUnion('type', [
   z.strictObject({
     ...ruleCommon,
     type: z.literal('threshold'),
-    metric: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/).describe('The workload signal (telemetry name) it reads'),
+    metric: z
+      .string()
+      .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/)
+      .describe('The workload signal (telemetry name) it reads'),
     match: z
       .record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'a label name'), labelMatcherSchema)
       .optional()
@@ -146,7 +149,10 @@ export function guardianProblems(rules: readonly GuardianRule[], playbooks: Play
         try {
           new RegExp(`^(?:${re})$`);
         } catch (err) {
-          out.push({ path: ['rules', i, 'match', label], message: `invalid regular expression: ${(err as Error).message}` });
+          out.push({
+            path: ['rules', i, 'match', label],
+            message: `invalid regular expression: ${(err as Error).message}`,
+          });
         }
       }
     }

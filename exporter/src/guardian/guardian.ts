@@ -396,9 +396,11 @@ export class Guardian implements Part {
       where.push('severity >= @sev');
       args.sev = severityRank(rule.min_severity as Severity);
     }
-    return (prepareCached(this.ctx.db, `SELECT COUNT(*) AS n FROM events WHERE ${where.join(' AND ')}`).get(args) as {
-      n: number;
-    }).n;
+    return (
+      prepareCached(this.ctx.db, `SELECT COUNT(*) AS n FROM events WHERE ${where.join(' AND ')}`).get(args) as {
+        n: number;
+      }
+    ).n;
   }
 
   private fire(rule: GuardianRule, r: RuleResult): void {

@@ -59,7 +59,8 @@ export function policyRoutes(policy: PolicyService): (api: ApiRouter) => void {
         method: 'get',
         path: '/api/v1/policy',
         access: 'viewer',
-        summary: 'The running policy: version, source, when it was loaded, its rules and policies, the last refused change',
+        summary:
+          'The running policy: version, source, when it was loaded, its rules and policies, the last refused change',
         tags: ['policy'],
         responses: { 200: { description: 'running policy', schema: policyViewSchema }, ...stdErrors },
       },
@@ -104,7 +105,8 @@ export function policyRoutes(policy: PolicyService): (api: ApiRouter) => void {
         method: 'post',
         path: '/api/v1/policy/validate',
         access: 'operator',
-        summary: 'Validate a policy text without loading it: 200 with warnings, or 400 policy_invalid listing every problem',
+        summary:
+          'Validate a policy text without loading it: 200 with warnings, or 400 policy_invalid listing every problem',
         tags: ['policy'],
         body: validateBody,
         responses: {

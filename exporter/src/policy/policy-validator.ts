@@ -20,7 +20,8 @@ export interface ValidPolicy {
   warnings: PolicyProblem[];
 }
 
-export type PolicyValidation = { ok: true; policy: ValidPolicy } | { ok: false; version: string; problems: PolicyProblem[] };
+export type PolicyValidation =
+  { ok: true; policy: ValidPolicy } | { ok: false; version: string; problems: PolicyProblem[] };
 
 export interface ValidationContext {
   /** Largest accepted policy text in bytes (policy.max_bytes). */
@@ -107,7 +108,10 @@ function actionSteps(rule: GuardianRule | { playbook: PlaybookStep[] }): { step:
  * actions, and the signals it reads. Declared `signals` make an undeclared one an error; without them
  * a signal the workload has not reported yet is a warning (it may simply not have started).
  */
-export function checkDocument(doc: PolicyDocument, ctx: ValidationContext): { errors: PolicyProblem[]; warnings: PolicyProblem[] } {
+export function checkDocument(
+  doc: PolicyDocument,
+  ctx: ValidationContext
+): { errors: PolicyProblem[]; warnings: PolicyProblem[] } {
   const errors: PolicyProblem[] = [];
   const warnings: PolicyProblem[] = [];
   for (const p of guardianProblems(doc.guardian.rules, doc.guardian.playbooks)) {
@@ -126,7 +130,8 @@ export function checkDocument(doc: PolicyDocument, ctx: ValidationContext): { er
     for (const a of actionSteps(r)) unknownAction(`guardian.rules.${i}.playbook.${a.step}.action`, a.action);
   });
   for (const [name, steps] of Object.entries(doc.guardian.playbooks)) {
-    for (const a of actionSteps({ playbook: steps })) unknownAction(`guardian.playbooks.${name}.${a.step}.action`, a.action);
+    for (const a of actionSteps({ playbook: steps }))
+      unknownAction(`guardian.playbooks.${name}.${a.step}.action`, a.action);
   }
   doc.scheduler.policies.forEach((p, i) => unknownAction(`scheduler.policies.${i}.action`, p.action));
 
@@ -210,7 +215,13 @@ export function validatePolicyText(input: string | Buffer, ctx: ValidationContex
     return fail([{ path: '(file)', message: (err as Error).message, code: 'syntax' }]);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return fail([{ path: '(root)', message: 'the policy must be a mapping (guardian:, scheduler:, signals:)', code: 'invalid_type' }]);
+    return fail([
+      {
+        path: '(root)',
+        message: 'the policy must be a mapping (guardian:, scheduler:, signals:)',
+        code: 'invalid_type',
+      },
+    ]);
   }
   const r = policyDocumentSchema.safeParse(raw);
   if (!r.success) {

@@ -25,8 +25,7 @@ export interface SnapshotNotice {
 export type TelemetryListener = (snapshot: SnapshotNotice) => void;
 
 export type IngestResult =
-  | { ok: true; accepted: number; rejected: SampleRejection[] }
-  | { ok: false; error: string; issues: string[] };
+  { ok: true; accepted: number; rejected: SampleRejection[] } | { ok: false; error: string; issues: string[] };
 
 export interface TelemetryOptions {
   node: string;

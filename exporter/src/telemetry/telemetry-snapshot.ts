@@ -117,7 +117,8 @@ export function seriesKey(labels: Record<string, string>): string {
 
 /** Whether a metric name is acceptable; a message saying why not otherwise. */
 export function metricNameProblem(name: string): string | null {
-  if (!METRIC_NAME_RE.test(name)) return `metric name ${JSON.stringify(name.slice(0, 80))} is not [a-zA-Z_][a-zA-Z0-9_]*`;
+  if (!METRIC_NAME_RE.test(name))
+    return `metric name ${JSON.stringify(name.slice(0, 80))} is not [a-zA-Z_][a-zA-Z0-9_]*`;
   if (name.length > MAX_NAME_LENGTH) return `metric name is longer than ${MAX_NAME_LENGTH} characters`;
   return null;
 }

@@ -79,7 +79,8 @@ export class WorkloadFamily {
   get(): { name: string; help: string; type: SampleType; values: ClientValue[]; aggregator: string } {
     const cutoff = this.freshness.cutoffMs();
     const values: ClientValue[] = [];
-    for (const s of this.series.values()) if (s.tsMs >= cutoff) values.push({ value: s.value, labels: { ...s.labels } });
+    for (const s of this.series.values())
+      if (s.tsMs >= cutoff) values.push({ value: s.value, labels: { ...s.labels } });
     return { name: this.name, help: this.help, type: this.type, values, aggregator: 'sum' };
   }
 
