@@ -113,6 +113,7 @@ export function buildContext(config: Config, opts: StartOptions = {}): SidecarCo
         : new InProcessBus()),
     status: new StatusRegistry(),
   };
+  ctx.status.section('workload_telemetry', () => ctx.telemetry.health());
   ctx.status.readiness('store', () => {
     db.prepare('SELECT 1').get();
     return { ok: true };

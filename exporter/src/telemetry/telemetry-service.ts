@@ -52,7 +52,6 @@ const REJECTION_EVENT_INTERVAL_MS = 60_000;
  */
 export class TelemetryService {
   readonly store: WorkloadSeriesStore;
-  private readonly info: Gauge<'model' | 'generation'>;
   private readonly listeners = new Set<TelemetryListener>();
   private lastInfo: { model: string; generation: string } | null = null;
   private newestMs: number | null = null;
@@ -69,10 +68,19 @@ export class TelemetryService {
   ) {
     this.now = opts.now ?? Date.now;
     this.store = new WorkloadSeriesStore(opts.maxSeries, opts.ttlMs, `node="${opts.node}"`, this.now);
-    this.info = metrics.gauge({
+    const infoOf = (): { model: string; generation: string } | null => {
+      const age = this.ageSeconds();
+      return age !== null && age * 1000 <= opts.ttlMs ? this.lastInfo : null;
+    };
+    metrics.gauge({
       name: 'lookout_workload_info',
-      help: 'Always 1; labels carry the model and generation the workload reports',
+      help: 'Always 1; labels carry the model and generation the workload reports (gone past telemetry.ttl_ms)',
       labelNames: ['model', 'generation'] as const,
+      collect(this: Gauge<'model' | 'generation'>) {
+        this.reset();
+        const info = infoOf();
+        if (info) this.set(info, 1);
+      },
     });
     this.received = metrics.counter({
       name: 'lookout_telemetry_snapshots_total',
@@ -151,11 +159,7 @@ export class TelemetryService {
 
     const model = snapshot.labels['model'];
     const generation = snapshot.labels['generation'];
-    if (model && generation && (this.lastInfo?.model !== model || this.lastInfo.generation !== generation)) {
-      this.info.reset();
-      this.info.set({ model, generation }, 1);
-      this.lastInfo = { model, generation };
-    }
+    if (model && generation) this.lastInfo = { model, generation };
     const unlabeled: Record<string, number> = {};
     for (const s of res.accepted) if (!s.key) unlabeled[s.name] = s.value;
     const byReason = new Map<RejectReason, number>();
