@@ -228,9 +228,12 @@ export function parseTelemetrySnapshot(raw: unknown): SnapshotParse {
     if (vp) return refuse(`${path}.value`, s.name, vp.reason, vp.message);
     let help: string | null = null;
     if (typeof s.help === 'string' && s.help.length <= MAX_HELP_LENGTH) help = s.help;
+    // Labels in name order: one spelling per series in both exposition formats.
+    const sorted: Record<string, string> = {};
+    for (const k of Object.keys(sampleLabels).sort()) sorted[k] = sampleLabels[k]!;
     keep(path, {
       name: s.name,
-      labels: sampleLabels,
+      labels: sorted,
       key: seriesKey(sampleLabels),
       value: s.value as number,
       type,
