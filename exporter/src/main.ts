@@ -28,6 +28,7 @@ import { Guardian, GuardrailsRepository, IncidentService, KillSwitch, incidentsR
 import { Scheduler, schedulerRoutes } from './scheduler';
 import { AuditLog, auditRoutes } from './audit';
 import { PolicyService, policyRoutes } from './policy';
+import { AlertmanagerService, alertmanagerRoutes } from './alertmanager';
 
 export interface StartOptions {
   logger?: Logger;
@@ -182,6 +183,7 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     schedulerRoutes(sched),
     auditRoutes(audit),
     policyRoutes(policy),
+    alertmanagerRoutes(new AlertmanagerService(ctx, incidents)),
   ]);
   http.setControlHook(audit.hook());
   const parts: Part[] = [

@@ -11,8 +11,11 @@ import { schedulerConfigSchema } from '../scheduler/scheduler-config';
  * fails when the two drift.
  */
 
-/** The roles a request acts with: what every route's access is checked against. */
-export const ROLES = ['viewer', 'operator', 'admin', 'agent'] as const;
+/**
+ * The roles a request acts with: what every route's access is checked against. `alertmanager` is
+ * Alertmanager's webhook credential and may call that one route only.
+ */
+export const ROLES = ['viewer', 'operator', 'admin', 'agent', 'alertmanager'] as const;
 export const roleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof roleSchema>;
 
