@@ -3,6 +3,7 @@ import path from 'node:path';
 import { startTestSidecar, type TestSidecar } from '../helpers/sidecar';
 import { waitFor } from '../helpers/wait';
 import { ERROR_CODES } from '../../src/api/errors';
+import { createSimulator } from '../../../examples/src';
 
 /**
  * Every public name — metric, route, error code, NATS subject — is documented in docs/, and
@@ -36,21 +37,11 @@ describe('docs match code', () => {
 
   beforeAll(async () => {
     t = await startTestSidecar();
-    fs.writeFileSync(
-      path.join(t.workspace, 'telemetry/snapshot.json'),
-      JSON.stringify({
-        metrics: {
-          drift_score: 0.1,
-          policy_confidence: 0.9,
-          pnl_realized: 1,
-          pnl_unrealized: 2,
-          order_fill_ratio: 0.9,
-          venue_latency_ms: 3,
-          state_active: 1,
-        },
-      })
-    );
-    await waitFor(() => t.sidecar.ctx.metrics.registeredNames().includes('lookout_workload_state_active'));
+    // The example workload's snapshot: every workload family metrics.md lists as the example's.
+    const sim = createSimulator({ workspace: t.workspace, seed: 2, tickMs: 60_000 });
+    sim.tick();
+    sim.stop();
+    await waitFor(() => t.sidecar.ctx.metrics.registeredNames().includes('lookout_workload_symbol_correlation'));
   });
   afterAll(async () => {
     await t.stop();
