@@ -10,6 +10,7 @@ import type { MetricsRegistry } from './metrics/metrics-registry';
 import type { CoreMetrics } from './metrics/core-metrics';
 import type { Bus } from './bus/bus';
 import type { TelemetryService } from './telemetry/telemetry-service';
+import type { StoreHealth } from './store/store-health';
 
 /** A part of the sidecar with a lifecycle; main.ts starts them in order and stops them in reverse. */
 export interface Part {
@@ -64,6 +65,8 @@ export interface SidecarContext {
   log: Logger;
   db: Db;
   dbFile: string;
+  /** Whether the store can write; ingestion pauses and control answers 503 while it cannot. */
+  storeHealth: StoreHealth;
   events: EventLog;
   kv: KvRepository;
   lineage: LineageRepository;

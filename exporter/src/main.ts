@@ -19,6 +19,7 @@ import { type Part, type SidecarContext, StatusRegistry } from './context';
 import { VERSION } from './version';
 import { HeartbeatPart } from './events/heartbeat';
 import { RetentionPart } from './store/retention';
+import { StoreHealth, classifyWriteError } from './store/store-health';
 import { WorkspaceWatcher } from './watch/workspace-watcher';
 import { HttpServer } from './api/http-server';
 import { ensureTokens } from './api/auth';
@@ -74,6 +75,7 @@ export function buildContext(config: Config, opts: StartOptions = {}): SidecarCo
   const db = openDatabase(dbFile, { synchronous: config.store.synchronous });
   checkIntegrity(db);
   const metrics = new MetricsRegistry(config.node);
+  const storeHealth = new StoreHealth({ db, dataDir: config.data_dir, config: config.store, metrics, log });
   const lineage = new LineageRepository(db);
   const core = createCoreMetrics(metrics, VERSION, {
     storeSizeBytes: () => databaseSizeBytes(dbFile),
@@ -83,7 +85,8 @@ export function buildContext(config: Config, opts: StartOptions = {}): SidecarCo
       return { model: view.model, active: view.active, canary: view.canary, byStatus: lineage.countByStatus() };
     },
   });
-  const events = new EventLog(db, config.node, core, log);
+  const events = new EventLog(db, config.node, core, log, storeHealth);
+  storeHealth.setRecorder((e) => events.append({ source: 'heartbeat', subject: config.node, ...e }));
   const telemetryRepo = new TelemetryRepository(db);
   const ctx: SidecarContext = {
     config,
@@ -92,6 +95,7 @@ export function buildContext(config: Config, opts: StartOptions = {}): SidecarCo
     log,
     db,
     dbFile,
+    storeHealth,
     events,
     kv: new KvRepository(db),
     lineage,
@@ -117,9 +121,35 @@ export function buildContext(config: Config, opts: StartOptions = {}): SidecarCo
   ctx.status.section('workload_telemetry', () => ctx.telemetry.health());
   ctx.status.readiness('store', () => {
     db.prepare('SELECT 1').get();
-    return { ok: true };
+    return storeHealth.readiness();
   });
+  ctx.status.section('store', () => storeHealth.status());
   return ctx;
+}
+
+/**
+ * `buildContext`, waiting while the data folder cannot be written (full, read-only, failing): the
+ * store cannot even be opened then, and exiting would only make a supervisor restart the sidecar in a
+ * loop. It says so once, probes every `store.check_interval_ms` and starts as soon as it can; until
+ * then nothing listens (Prometheus sees the sidecar down). Other start-up errors still throw.
+ */
+async function buildContextWhenWritable(config: Config, opts: StartOptions): Promise<SidecarContext> {
+  let logged = false;
+  for (;;) {
+    try {
+      return buildContext(config, opts);
+    } catch (err) {
+      if (!classifyWriteError(err)) throw err;
+      if (!logged) {
+        (opts.logger ?? createLogger(config.log_level)).error(
+          { err, data_dir: config.data_dir },
+          'cannot open the store: the data folder is full, read-only or failing; waiting for it before starting'
+        );
+        logged = true;
+      }
+      await new Promise((r) => setTimeout(r, config.store.check_interval_ms));
+    }
+  }
 }
 
 /**
@@ -127,7 +157,7 @@ export function buildContext(config: Config, opts: StartOptions = {}): SidecarCo
  * stop in reverse (HTTP → watchers → bus drain → database close).
  */
 export async function startSidecar(config: Config, opts: StartOptions = {}): Promise<Sidecar> {
-  const ctx = buildContext(config, opts);
+  const ctx = await buildContextWhenWritable(config, opts);
   const { log } = ctx;
   const tokens = ensureTokens(config, log);
   const diagnostics = new DiagnosticsPart(ctx);
@@ -186,9 +216,11 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     alertmanagerRoutes(new AlertmanagerService(ctx, incidents)),
   ]);
   http.setControlHook(audit.hook());
+  const outbox = bus.outbox;
   const parts: Part[] = [
     bus,
-    new RetentionPart(ctx),
+    new RetentionPart(ctx, { publishedUpTo: outbox ? () => outbox.cursorSeq() : undefined }),
+    ctx.storeHealth,
     new WorkspaceWatcher(ctx),
     new HeartbeatPart(ctx),
     diagnostics,

@@ -14,6 +14,7 @@ import {
   type TaskQuery,
   type TaskStatus,
 } from './agents-repository';
+import { logPartFailure } from '../store/store-health';
 
 /** What the guardian reads to judge heartbeat staleness (its `heartbeat_staleness` rules). */
 export interface AgentStalenessProvider {
@@ -631,7 +632,7 @@ export class AgentService implements AgentStalenessProvider {
       try {
         this.assignRound();
       } catch (err) {
-        this.ctx.log.error({ err }, 'assignment round failed');
+        logPartFailure(this.ctx.log, err, 'assignment round failed');
       }
     }, delay);
     timer.unref();

@@ -4,6 +4,7 @@ import type { BusRejections } from '../bus/bus-subscriptions';
 import { describeIssues } from '../bus/bus-subscriptions';
 import { agentNameSchema, heartbeatBody } from './agent-schemas';
 import { AgentNotFoundError, type AgentService } from './agent-service';
+import { logPartFailure } from '../store/store-health';
 
 /** `lookout.agents.<agent>.heartbeat`. */
 export const HEARTBEAT_SUBJECT = 'lookout.agents.*.heartbeat';
@@ -55,7 +56,7 @@ export class AgentsPart implements Part {
         try {
           fn();
         } catch (err) {
-          ctx.log.error({ err }, `${what} failed`);
+          logPartFailure(ctx.log, err, `${what} failed`);
         }
       }, ms);
       t.unref();

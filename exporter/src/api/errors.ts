@@ -57,6 +57,11 @@ export const ERROR_CODES = {
   },
   rate_limited: { status: 429, description: 'Too many control requests; retry after the Retry-After seconds' },
   not_ready: { status: 503, description: 'A part the request needs is not ready' },
+  store_unavailable: {
+    status: 503,
+    description:
+      'The store cannot write (disk full, read-only data folder, I/O error) or is over its size limit; details name the reason; retry after Retry-After',
+  },
   internal: {
     status: 500,
     description: 'A fault in the sidecar itself (never for bad input); logged with the request id',

@@ -13,6 +13,7 @@ import { ApiRouter, type ControlHook, bodyErrorOf, hasRequestBody, keepBodyError
 import { registerCoreRoutes } from './routers/core-routes';
 import { registerIdentityRoutes } from './routers/identity-routes';
 import { StreamHub } from './routers/stream-router';
+import { StoreUnavailableError } from '../store/store-health';
 
 /** A module that adds routes (control plane, agents, diagnostics plug in here). */
 export type RouteModule = (api: ApiRouter) => void;
@@ -110,6 +111,11 @@ export class HttpServer implements Part {
         },
       })
     );
+    // A control call needs the store (its record, the audit row): refused up front while writes fail.
+    this.api.useForControl((_req, _res, next) => {
+      if (ctx.storeHealth.writesFailing()) next(this.storeUnavailable(ctx.storeHealth.unavailable()));
+      else next();
+    });
     this.api.openapi.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
     this.stream = new StreamHub(ctx);
     registerCoreRoutes(this.api, ctx, this.stream, () => this.openApiDocument());
@@ -196,10 +202,24 @@ export class HttpServer implements Part {
     next();
   };
 
+  /** 503 store_unavailable: the reason, and when to try again (the store's recovery probe interval). */
+  private storeUnavailable(err: StoreUnavailableError): ApiError {
+    const retryAfter = Math.max(1, Math.ceil(this.ctx.config.store.check_interval_ms / 1000));
+    return new ApiError(
+      'store_unavailable',
+      err.message,
+      { reason: err.reason, retry_after_s: retryAfter },
+      { 'Retry-After': String(retryAfter) }
+    );
+  }
+
   private readonly errorHandler = (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     let apiErr: ApiError;
     const e = err as { type?: string; status?: number; message?: string };
     if (err instanceof ApiError) apiErr = err;
+    else if (err instanceof StoreUnavailableError) apiErr = this.storeUnavailable(err);
+    else if (this.ctx.storeHealth.report(err, `http ${req.method} ${req.path}`))
+      apiErr = this.storeUnavailable(this.ctx.storeHealth.unavailable(err));
     else if (e?.type === 'entity.parse.failed')
       apiErr = new ApiError('invalid_json', `request body is not valid JSON: ${e.message}`);
     else if (e?.type === 'entity.too.large') apiErr = new ApiError('payload_too_large', 'request body exceeds 1 MB');

@@ -5,6 +5,7 @@ import type { IngestResult } from '../telemetry/telemetry-service';
 import type { BusSubscription } from './bus';
 import { BusRejections } from './bus-subscriptions';
 import { NatsBus } from './nats-bus';
+import { StoreUnavailableError, logPartFailure } from '../store/store-health';
 import { OutboxPublisher, SubjectMap, type SubjectMapping } from './outbox-publisher';
 
 export const telemetrySubject = (node: string): string => `lookout.telemetry.${node}`;
@@ -40,12 +41,16 @@ export class BusPart implements Part {
     });
     this.errors = metrics.counter({
       name: 'lookout_bus_errors_total',
-      help: 'Bus failures by kind (connect_failed, publish_timeout, publish_failed, stream_setup, reordered, pruned_unpublished, error)',
+      help: 'Bus failures by kind (connect_failed, publish_timeout, publish_failed, stream_setup, stream_check, reordered, pruned_unpublished, error)',
       labelNames: ['kind'] as const,
     });
     this.reconnects = metrics.counter({
       name: 'lookout_bus_reconnects_total',
       help: 'Times the NATS connection was re-established after a disconnect',
+    });
+    const found = metrics.counter({
+      name: 'lookout_bus_resend_skipped_total',
+      help: 'Events the outbox found already on the stream after a crash or a lost ack, and did not publish again',
     });
     const rejected = metrics.counter({
       name: 'lookout_bus_rejected_total',
@@ -67,8 +72,11 @@ export class BusPart implements Part {
         cfg: config.nats,
         subjectMap: new SubjectMap(config.node, mappings),
         log: ctx.log.child({ part: 'outbox' }),
+        node: config.node,
+        health: ctx.storeHealth,
         hooks: {
           published: (n) => this.published.inc(n),
+          found: (n) => found.inc(n),
           error: (kind) => this.errors.inc({ kind }),
         },
       });
@@ -109,8 +117,9 @@ export class BusPart implements Part {
         try {
           result = ctx.telemetry.ingestParsed(parsed.snapshot, 'nats', msg.subject);
         } catch (err) {
-          ctx.log.error({ err }, 'telemetry from the bus could not be stored');
-          msg.reply?.({ ok: false, error: 'not stored' });
+          logPartFailure(ctx.log, err, 'telemetry from the bus could not be stored');
+          // A store that takes no ingestion says why, so the sender knows to retry later.
+          msg.reply?.({ ok: false, error: err instanceof StoreUnavailableError ? err.message : 'not stored' });
           return;
         }
         if (!result.ok) return this.rejections.reject('telemetry', msg, result.error);

@@ -94,6 +94,28 @@ const storeSchema = z
     retention_max_age_days: z.number().positive().default(30).describe('Events older than this are deleted'),
     retention_max_events: z.number().int().positive().default(2_000_000).describe('Keep at most this many events'),
     retention_interval_ms: z.number().int().min(1000).default(600_000).describe('How often retention runs'),
+    max_size_bytes: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe(
+        'Hard limit on the bytes the database uses (0 = none). Over it the oldest events already published ' +
+          '(all, without NATS) are deleted; if that is not enough, ingestion pauses until the store is under ' +
+          '90 % of the limit (readiness false, event store.limit_reached); unpublished events are never deleted'
+      ),
+    resume_free_bytes: z
+      .number()
+      .int()
+      .min(0)
+      .default(64 * 1024 * 1024)
+      .describe('After writes failed for lack of space, they resume once the data folder has this many bytes free'),
+    check_interval_ms: z
+      .number()
+      .int()
+      .min(50)
+      .default(1000)
+      .describe('How often the size limit is checked and, while writes fail, the store is probed for recovery'),
   })
   .prefault({});
 

@@ -3,6 +3,7 @@ import { DiagnosticsRepository } from './diagnostics-repository';
 import { createDiagnosticsMetrics } from './diagnostics-metrics';
 import { DiagnosticsNotifier } from './diagnostics-notifier';
 import { DiagnosticsService } from './diagnostics-service';
+import { logPartFailure } from '../store/store-health';
 
 /**
  * The diagnostics tracker as a sidecar part: follows the guardian's incident events, checks due
@@ -52,7 +53,7 @@ export class DiagnosticsPart implements Part {
     try {
       this.service.checkDue();
     } catch (err) {
-      this.ctx.log.error({ err }, 'diagnostics due-date check failed');
+      logPartFailure(this.ctx.log, err, 'diagnostics due-date check failed');
     }
   }
 

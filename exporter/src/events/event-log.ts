@@ -4,6 +4,7 @@ import type { Db } from '../store/database';
 import { EventsRepository, type EventQuery, type StoredEvent } from '../store/events-repository';
 import type { CoreMetrics } from '../metrics/core-metrics';
 import type { Logger } from '../log/logger';
+import { type StoreHealth, StoreUnavailableError } from '../store/store-health';
 import { EVENT_SOURCES, type EventInput, type LookoutEvent, SEVERITIES } from './event';
 
 export type EventListener = (events: readonly StoredEvent[]) => void;
@@ -58,19 +59,55 @@ export function inputProblems(input: EventInput): string | null {
 /**
  * The one ingest path: validate → commit to SQLite → count → tell listeners (SSE, outbox,
  * guardian). A call returns only after the commit, so whatever the API returns is durable.
+ * While the store cannot write (StoreHealth), appends are refused with StoreUnavailableError
+ * before anything is attempted; a write that fails for lack of space or on a read-only folder is
+ * reported to StoreHealth and refused the same way.
  */
 export class EventLog {
   readonly repo: EventsRepository;
   private readonly listeners = new Set<EventListener>();
   private readonly ulid = monotonicFactory();
+  /** Batches appended inside `transaction()`, counted and announced once it commits. */
+  private deferred: StoredEvent[][] | null = null;
 
   constructor(
     private readonly db: Db,
     private readonly node: string,
     private readonly metrics: CoreMetrics,
-    private readonly log: Logger
+    private readonly log: Logger,
+    private readonly health?: StoreHealth
   ) {
     this.repo = new EventsRepository(db);
+  }
+
+  /** Throws StoreUnavailableError when events of this source cannot be stored now. */
+  assertAccepts(source: string): void {
+    this.health?.assertAccepts(source);
+  }
+
+  /**
+   * Runs `fn` in one transaction with the events it appends: they, and whatever else `fn` writes,
+   * commit together or not at all, and listeners hear of them only after the commit. The watcher
+   * commits a file's events and its "ingested" mark this way, so a crash cannot leave one without
+   * the other (an event twice after the restart's scan, or a file never ingested).
+   */
+  transaction<T>(fn: () => T): T {
+    if (this.deferred) return fn();
+    this.deferred = [];
+    let result: T;
+    let batches: StoredEvent[][];
+    try {
+      result = this.db.transaction(fn)();
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError) && this.health?.report(err, 'transaction'))
+        throw this.health.unavailable(err);
+      throw err;
+    } finally {
+      batches = this.deferred;
+      this.deferred = null;
+    }
+    for (const b of batches) this.announce(b);
+    return result;
   }
 
   newId(): string {
@@ -112,13 +149,27 @@ export class EventLog {
    */
   appendMany(inputs: readonly EventInput[]): StoredEvent[] {
     if (!inputs.length) return [];
+    if (this.health?.ingestPaused()) for (const i of inputs) this.health.assertAccepts(String(i.source));
     const now = new Date().toISOString();
     const events = inputs.map((i) => this.build(i, now));
     const end = this.metrics.storeWriteSeconds.startTimer();
-    const stored = this.db.transaction(() =>
-      events.map((e) => ({ ...e, seq: this.repo.insert(e, JSON.stringify(e.data)) }))
-    )();
+    let stored: StoredEvent[];
+    try {
+      stored = this.db.transaction(() =>
+        events.map((e) => ({ ...e, seq: this.repo.insert(e, JSON.stringify(e.data)) }))
+      )();
+    } catch (err) {
+      if (this.health?.report(err, 'events')) throw this.health.unavailable(err);
+      throw err;
+    }
     end();
+    if (this.deferred) this.deferred.push(stored);
+    else this.announce(stored);
+    return stored;
+  }
+
+  /** Counts a committed batch and tells the listeners. */
+  private announce(stored: StoredEvent[]): void {
     // One counter update per label pair, not per event: bursts of thousands are common.
     const counts = new Map<string, number>();
     for (const e of stored) {
@@ -136,7 +187,6 @@ export class EventLog {
         this.log.error({ err }, 'event listener failed');
       }
     }
-    return stored;
   }
 
   /** Called after every committed batch, synchronously; keep it cheap. Returns unsubscribe. */

@@ -1,4 +1,5 @@
 import type { Part, SidecarContext } from '../context';
+import { logPartFailure } from '../store/store-health';
 
 /** A heartbeat event every `heartbeat_interval_ms` with the node's status; feeds and NATS see the node is alive. */
 export class HeartbeatPart implements Part {
@@ -26,12 +27,17 @@ export class HeartbeatPart implements Part {
   }
 
   start(): void {
-    this.beat();
+    try {
+      this.beat();
+    } catch (err) {
+      // A store that cannot write must not stop the sidecar from starting: it reports the fault itself.
+      logPartFailure(this.ctx.log, err, 'heartbeat failed');
+    }
     this.timer = setInterval(() => {
       try {
         this.beat();
       } catch (err) {
-        this.ctx.log.error({ err }, 'heartbeat failed');
+        logPartFailure(this.ctx.log, err, 'heartbeat failed');
       }
     }, this.ctx.config.heartbeat_interval_ms);
     this.timer.unref();

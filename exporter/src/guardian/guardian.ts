@@ -15,6 +15,7 @@ import type { IncidentService } from './incident-service';
 import type { GuardrailsRepository } from './guardrails-repository';
 import type { KillSwitch } from './kill-switch';
 import { prepareCached } from '../store/database';
+import { logPartFailure } from '../store/store-health';
 
 /** Where heartbeat staleness comes from (the agent registry); the default knows no agents. */
 export interface StalenessProvider {
@@ -165,7 +166,7 @@ export class Guardian implements Part {
       try {
         this.tick();
       } catch (err) {
-        this.ctx.log.error({ err }, 'guardian tick failed');
+        logPartFailure(this.ctx.log, err, 'guardian tick failed');
       }
     }, this.ctx.config.guardian.tick_ms);
     this.timer.unref();

@@ -10,6 +10,7 @@ import { parseCron, nextCronTime, type CronSchedule } from './cron';
 import { type Decision, type DecisionVerdict, DecisionsRepository } from './decisions-repository';
 import { type LeaderLease, LocalLease } from './leader-lease';
 import type { SchedulerPolicy } from './scheduler-config';
+import { logPartFailure } from '../store/store-health';
 
 export const PAUSE_KEY = 'scheduler:paused';
 const POLICY_KEY = (name: string): string => `scheduler:policy:${name}`;
@@ -109,7 +110,7 @@ export class Scheduler implements Part {
       try {
         this.tick();
       } catch (err) {
-        this.ctx.log.error({ err }, 'scheduler tick failed');
+        logPartFailure(this.ctx.log, err, 'scheduler tick failed');
       }
     }, this.ctx.config.scheduler.tick_ms);
     this.timer.unref();

@@ -26,13 +26,19 @@ export interface OpenDatabaseOptions {
 export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Db {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  // Keep the WAL from growing without bound under a steady write load.
-  db.pragma('wal_autocheckpoint = 1000');
-  migrate(db, MIGRATIONS);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    // Keep the WAL from growing without bound under a steady write load.
+    db.pragma('wal_autocheckpoint = 1000');
+    migrate(db, MIGRATIONS);
+  } catch (err) {
+    // Not left open: a caller retrying (a full disk at start-up) must not pile up file handles.
+    db.close();
+    throw err;
+  }
   return db;
 }
 

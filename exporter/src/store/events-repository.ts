@@ -183,17 +183,35 @@ export class EventsRepository {
     return (stmt.all(...args) as EventRow[]).map(toEvent);
   }
 
-  /** Retention: delete by age, then keep at most maxEvents. Returns rows deleted. */
-  prune(olderThan: string, maxEvents: number): number {
-    let deleted = this.db.prepare('DELETE FROM events WHERE ts < ?').run(olderThan).changes;
+  /**
+   * Retention: delete by age, then keep at most maxEvents, never past `maxSeq` (the outbox cursor:
+   * an event not yet published is never deleted). Returns rows deleted and how many more age or count
+   * would have deleted but `maxSeq` kept.
+   */
+  prune(olderThan: string, maxEvents: number, maxSeq = Number.MAX_SAFE_INTEGER): { deleted: number; held: number } {
+    let deleted = this.db.prepare('DELETE FROM events WHERE ts < ? AND seq <= ?').run(olderThan, maxSeq).changes;
+    let held = this.db.prepare('SELECT COUNT(*) FROM events WHERE ts < ?').pluck().get(olderThan) as number;
     const total = this.count();
     if (total > maxEvents) {
       const cutoff = this.db
         .prepare('SELECT seq FROM events ORDER BY seq DESC LIMIT 1 OFFSET ?')
         .pluck()
         .get(maxEvents - 1) as number | undefined;
-      if (cutoff !== undefined) deleted += this.db.prepare('DELETE FROM events WHERE seq < ?').run(cutoff).changes;
+      if (cutoff !== undefined) {
+        deleted += this.db.prepare('DELETE FROM events WHERE seq < ? AND seq <= ?').run(cutoff, maxSeq).changes;
+        held = Math.max(held, this.count() - maxEvents);
+      }
     }
-    return deleted;
+    return { deleted, held };
+  }
+
+  /** Deletes the oldest `n` events, never past `maxSeq`. Returns rows deleted. */
+  deleteOldest(n: number, maxSeq = Number.MAX_SAFE_INTEGER): number {
+    const upTo = this.db
+      .prepare('SELECT seq FROM events WHERE seq <= ? ORDER BY seq ASC LIMIT 1 OFFSET ?')
+      .pluck()
+      .get(maxSeq, Math.max(0, n - 1)) as number | undefined;
+    const bound = upTo ?? maxSeq;
+    return this.db.prepare('DELETE FROM events WHERE seq <= ?').run(Math.min(bound, maxSeq)).changes;
   }
 }

@@ -148,6 +148,9 @@ export class TelemetryService {
   ingestParsed(snapshot: ParsedSnapshot, origin: TelemetryOrigin, subject = ''): IngestResult {
     // Freshness (the TTL, the age, the guardian's stale_after) runs on the sidecar's clock from
     // receipt: a workload whose clock is off, or that replays an old snapshot, cannot hide or fake it.
+    const source = origin === 'watcher' ? 'watcher' : 'workload';
+    // Refused before anything is stored (or held in memory) when the store takes no ingestion now.
+    this.events.assertAccepts(source);
     const now = this.now();
     const ts = snapshot.ts ?? new Date(now).toISOString();
     const res = this.store.apply(snapshot.samples, now, (i) => pathOf(snapshot.samples[i]!));
@@ -174,7 +177,7 @@ export class TelemetryService {
     this.received.inc({ origin });
     const shown = Object.keys(unlabeled).slice(0, EVENT_METRICS_MAX);
     this.events.append({
-      source: origin === 'watcher' ? 'watcher' : 'workload',
+      source,
       kind: 'telemetry.received',
       severity: 'debug',
       subject,

@@ -67,11 +67,21 @@ export class WatchedFilesRepository {
   /** Applies a batch of upserts (rows) and deletions (paths) in one transaction. */
   applyBatch(upserts: readonly WatchedFile[], deletes: readonly string[]): void {
     if (!upserts.length && !deletes.length) return;
-    this.db.transaction(() => {
-      for (const r of upserts) this.upsertStmt.run(r);
-      for (const p of deletes) this.deleteStmt.run(p);
-    })();
-    // Only after the commit: a failed transaction leaves memory as the table is.
+    this.db.transaction(() => this.writeBatch(upserts, deletes))();
+    this.remember(upserts, deletes);
+  }
+
+  /**
+   * Writes a batch to the table only. Run it inside the caller's transaction and call `remember`
+   * once that commits: memory must never claim a row a rolled-back transaction did not keep.
+   */
+  writeBatch(upserts: readonly WatchedFile[], deletes: readonly string[]): void {
+    for (const r of upserts) this.upsertStmt.run(r);
+    for (const p of deletes) this.deleteStmt.run(p);
+  }
+
+  /** Takes a committed batch into memory (see `writeBatch`). */
+  remember(upserts: readonly WatchedFile[], deletes: readonly string[]): void {
     for (const r of upserts) {
       const old = this.rows.get(r.rel_path);
       if (old) this.count(old.classifier, -1);

@@ -12,7 +12,8 @@ import { FileIngestor, type IngestOrigin, type IngestOutcome } from './file-inge
 import { GlobSet } from './glob-matcher';
 import { scanTree } from './reconcile-scan';
 import { type WatcherMetrics, createWatcherMetrics } from './watcher-metrics';
-import { WatchedFilesRepository, isUnchanged } from './watched-files-repository';
+import { type WatchedFile, WatchedFilesRepository, isUnchanged } from './watched-files-repository';
+import { StoreUnavailableError, classifyWriteError, logPartFailure } from '../store/store-health';
 
 export interface WorkspaceWatcherOptions {
   /** Files read at once; bounds open descriptors during a burst. */
@@ -21,6 +22,13 @@ export interface WorkspaceWatcherOptions {
   rootProbeMs?: number;
   /** Outcomes committed per transaction at most. */
   maxBatch?: number;
+  /**
+   * Whether the reconciliation scan runs (at start, on its interval, after the root returns or the
+   * store recovers). Off only to measure the watch path alone (tests, benchmarks).
+   */
+  reconcile?: boolean;
+  /** Whether file events are watched. Off only to measure the reconciliation scan alone. */
+  fileEvents?: boolean;
 }
 
 export interface ReconcileResult {
@@ -36,7 +44,13 @@ interface LastReconcile {
   root_present: boolean;
 }
 
-const DEFAULTS: Required<WorkspaceWatcherOptions> = { readConcurrency: 16, rootProbeMs: 1000, maxBatch: 1000 };
+const DEFAULTS: Required<WorkspaceWatcherOptions> = {
+  readConcurrency: 16,
+  rootProbeMs: 1000,
+  maxBatch: 1000,
+  reconcile: true,
+  fileEvents: true,
+};
 
 /**
  * chokidar drops a second `change` for a path within 50 ms of the first (its own throttle), so a
@@ -94,6 +108,7 @@ export class WorkspaceWatcher implements Part {
   private probing: Promise<boolean> | null = null;
   private reconciling: Promise<ReconcileResult> | null = null;
   private lastReconcile: LastReconcile | null = null;
+  private unwatchStore: (() => void) | null = null;
 
   constructor(
     private readonly ctx: SidecarContext,
@@ -131,6 +146,11 @@ export class WorkspaceWatcher implements Part {
     if (!present) this.ctx.log.warn({ root: this.root }, 'watch root is missing; waiting for it to appear');
     this.probeTimer = setInterval(() => void this.probeRoot(), this.opts.rootProbeMs);
     this.probeTimer.unref();
+    this.unwatchStore = this.ctx.storeHealth.onChange(() => this.onStoreChange());
+    if (!this.opts.reconcile) {
+      this.initialReconciled = true;
+      return;
+    }
     this.reconcileTimer = setInterval(() => void this.reconcileNow(), this.ctx.config.watch.reconcile_interval_ms);
     this.reconcileTimer.unref();
     void this.reconcileNow().then(() => {
@@ -138,8 +158,26 @@ export class WorkspaceWatcher implements Part {
     });
   }
 
+  /**
+   * The store stopped or resumed taking writes. While paused nothing is read (the files stay on disk
+   * and their rows unchanged); on resume the scan finds everything written meanwhile.
+   */
+  private onStoreChange(): void {
+    if (this.stopped) return;
+    if (this.ctx.storeHealth.ingestPaused()) {
+      this.pending.clear();
+      this.rechecks.clear();
+      this.ctx.log.warn({ reason: this.ctx.storeHealth.pausedBy() }, 'watcher paused: the store takes no ingestion');
+      return;
+    }
+    this.ctx.log.info('watcher resumed: scanning the workspace for what changed meanwhile');
+    if (this.opts.reconcile) void this.reconcileNow();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unwatchStore?.();
+    this.unwatchStore = null;
     for (const t of [this.probeTimer, this.reconcileTimer, this.sweepTimer]) if (t) clearTimeout(t);
     this.probeTimer = this.reconcileTimer = this.sweepTimer = null;
     // Debounced paths not yet read are dropped: the next start's reconciliation finds them.
@@ -200,7 +238,7 @@ export class WorkspaceWatcher implements Part {
     }
     // A root deleted and re-created between two probes is a different folder: re-arm on it too.
     const id = `${st.dev}:${st.ino}`;
-    if (this.present && this.fsw && id === this.rootId) return true;
+    if (this.present && (this.fsw || !this.opts.fileEvents) && id === this.rootId) return true;
     const wasKnown = this.rootId !== null;
     await this.disarm();
     this.rootId = id;
@@ -212,11 +250,12 @@ export class WorkspaceWatcher implements Part {
       this.emit({ kind: 'watcher.root_restored', severity: 'info', subject: this.root, data: { root: this.root } });
     }
     // What appeared while nothing watched is only found by a scan (start() runs its own).
-    if (!this.starting) void this.reconcileNow();
+    if (!this.starting && this.opts.reconcile) void this.reconcileNow();
     return true;
   }
 
   private async arm(): Promise<void> {
+    if (!this.opts.fileEvents) return;
     const fsw = watch(this.root, {
       // The reconciliation scan at start covers what is already there, with the store to compare.
       ignoreInitial: true,
@@ -324,7 +363,8 @@ export class WorkspaceWatcher implements Part {
   }
 
   private schedule(rel: string, recheck = false): void {
-    if (this.stopped) return;
+    // While the store takes no ingestion, events are dropped: the scan on resume finds the files.
+    if (this.stopped || this.ctx.storeHealth.ingestPaused()) return;
     if (this.busy.has(rel)) {
       this.again.add(rel);
       return;
@@ -414,43 +454,53 @@ export class WorkspaceWatcher implements Part {
     return this.dirs.covers(slash < 0 ? this.root : path.join(this.root, rel.slice(0, slash)));
   }
 
-  /** Commits a batch: store side effects, then all events in one appendMany, then watched_files. */
+  /**
+   * Commits a batch in one transaction: store side effects, all events in one appendMany, then the
+   * watched_files rows. A crash (kill -9) keeps all of it or none, so the next start's scan neither
+   * misses a file nor ingests one twice. A file whose side effects fail is rolled back alone (a
+   * savepoint) and retried later; a store that cannot write fails the whole batch, and the watcher
+   * pauses until it can (the files stay on disk and the scan after recovery reads them).
+   */
   private flush(): void {
     this.flushScheduled = false;
     const batch = this.batch;
     this.batch = [];
     if (!batch.length) return;
-    if (!this.ctx.db.open) {
+    if (!this.ctx.db.open || this.ctx.storeHealth.ingestPaused()) {
       for (const o of batch) this.finish(o.relPath, false, false);
       return;
     }
-    const events: EventInput[] = [];
     const eventCounts = new Map<string, number>();
     const committed: IngestOutcome[] = [];
-    for (const o of batch) {
-      try {
-        const r = o.apply();
-        events.push(...r.events);
-        const n = r.events.length + r.appendedElsewhere;
-        if (n) eventCounts.set(o.classifier, (eventCounts.get(o.classifier) ?? 0) + n);
-        committed.push(o);
-      } catch (err) {
-        // The row is not updated, so the next change or reconciliation retries this file.
-        this.ctx.log.error({ err, file: o.relPath }, 'applying a workspace file to the store failed');
-        this.metrics.errors.inc({ classifier: o.classifier, reason: 'io' });
-      }
-    }
+    const rows = (): WatchedFile[] => committed.flatMap((o) => (o.row ? [o.row] : []));
+    const removed = (): string[] => committed.flatMap((o) => (o.row ? [] : [o.relPath]));
     try {
-      this.ctx.events.appendMany(events);
+      this.ctx.events.transaction(() => {
+        const events: EventInput[] = [];
+        for (const o of batch) {
+          try {
+            const r = this.ctx.db.transaction(() => o.apply())();
+            events.push(...r.events);
+            const n = r.events.length + r.appendedElsewhere;
+            if (n) eventCounts.set(o.classifier, (eventCounts.get(o.classifier) ?? 0) + n);
+            committed.push(o);
+          } catch (err) {
+            // A store that cannot write fails the batch; anything else is this file's problem.
+            if (classifyWriteError(err) || err instanceof StoreUnavailableError) throw err;
+            // The row is not updated, so the next change or reconciliation retries this file.
+            this.ctx.log.error({ err, file: o.relPath }, 'applying a workspace file to the store failed');
+            this.metrics.errors.inc({ classifier: o.classifier, reason: 'io' });
+          }
+        }
+        this.ctx.events.appendMany(events);
+        this.watched.writeBatch(rows(), removed());
+      });
     } catch (err) {
-      this.ctx.log.error({ err }, 'committing watcher events failed');
+      logPartFailure(this.ctx.log, err, 'committing watcher events failed');
       for (const o of batch) this.finish(o.relPath, false, false);
       return;
     }
-    this.watched.applyBatch(
-      committed.flatMap((o) => (o.row ? [o.row] : [])),
-      committed.flatMap((o) => (o.row ? [] : [o.relPath]))
-    );
+    this.watched.remember(rows(), removed());
     const now = Date.now();
     for (const [classifier, n] of eventCounts) this.metrics.events.inc({ classifier }, n);
     for (const o of committed) {
@@ -497,6 +547,8 @@ export class WorkspaceWatcher implements Part {
       () => this.stopped
     );
     if (this.stopped || !this.present) return finishRun({ scanned: scan.files.size, recovered: 0 }, this.present);
+    // Paused meanwhile: the scan after the store recovers reads these files.
+    if (this.ctx.storeHealth.ingestPaused()) return finishRun({ scanned: scan.files.size, recovered: 0 }, true);
     const known = this.watched.all();
     const jobs: Promise<boolean>[] = [];
     const inFlight = (rel: string): boolean => this.pending.has(rel) || this.busy.has(rel);

@@ -148,7 +148,18 @@ describe('agents and tasks, end to end over REST and NATS', () => {
       async () =>
         ((await t.call('GET', `/api/v1/tasks/${a.id}`, { as: 'viewer' })).body as TaskBody).status === 'assigned'
     );
-    await new Promise((r) => setTimeout(r, 300));
+    // A later, lower-priority task with no dependencies: once a round assigns it, that round also
+    // looked at the second task (queued before it, higher priority) and the free slots it could take.
+    const c = (
+      await t.call('POST', '/api/v1/tasks', {
+        as: 'operator',
+        body: { title: 'third', required_capabilities: ['deps'], priority: 1 },
+      })
+    ).body as TaskBody;
+    await waitFor(
+      async () =>
+        ((await t.call('GET', `/api/v1/tasks/${c.id}`, { as: 'viewer' })).body as TaskBody).agent === 'dep-worker'
+    );
     expect(((await t.call('GET', `/api/v1/tasks/${b.id}`, { as: 'viewer' })).body as TaskBody).status).toBe('queued');
     const manual = await t.call('POST', `/api/v1/tasks/${b.id}/assign`, {
       as: 'operator',

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { CommandExecutor, ExecutorTimeoutError, WebhookExecutor, type ExecutionRequest } from '../../src/actions';
 import { type ControlHarness, startControlHarness } from './control-harness';
 import { tempDir } from '../helpers/sidecar';
+import { waitFor } from '../helpers/wait';
 
 const req: ExecutionRequest = {
   action: 'restart_feed',
@@ -112,19 +113,29 @@ describe('command executor', () => {
   });
 
   test('a command that outlives its timeout is killed', async () => {
-    const marker = path.join(tempDir('cmd'), 'late.txt');
+    const dir = tempDir('cmd');
+    const pidFile = path.join(dir, 'pid');
+    // It would run forever: it writes its pid, then keeps working.
     const e = new CommandExecutor({
       type: 'command',
       argv: [
         process.execPath,
         '-e',
-        `setTimeout(() => require('fs').writeFileSync(${JSON.stringify(marker)}, 'x'), 1500)`,
+        `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000)`,
       ],
-      timeout_ms: 100,
+      timeout_ms: 500,
     });
     await expect(e.execute(req)).rejects.toBeInstanceOf(ExecutorTimeoutError);
-    await new Promise((r) => setTimeout(r, 1800));
-    expect(fs.existsSync(marker)).toBe(false);
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    // Killed means gone: the kernel no longer knows the process (a dead one writes nothing more).
+    await waitFor(() => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch (err) {
+        return (err as NodeJS.ErrnoException).code === 'ESRCH';
+      }
+    });
   });
 });
 

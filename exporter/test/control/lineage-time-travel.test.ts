@@ -1,7 +1,11 @@
 import { type ControlHarness, makeCanary, startControlHarness } from './control-harness';
 import { waitFor } from '../helpers/wait';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Waits until the clock has moved on, so the next mark has its own millisecond. */
+const clockMoves = async (): Promise<void> => {
+  const now = Date.now();
+  await waitFor(() => Date.now() > now + 1, 1000, 1);
+};
 
 describe('lineage time travel and rollback', () => {
   let h: ControlHarness;
@@ -15,17 +19,17 @@ describe('lineage time travel and rollback', () => {
   test('lineage?at= answers what was active across three promotions, and the ledger names who moved it and why', async () => {
     const first = h.t.sidecar.ctx.lineage.current().active!;
     const marks: { at: string; active: string }[] = [];
-    await sleep(5);
+    await clockMoves();
     marks.push({ at: new Date().toISOString(), active: first });
     for (let i = 0; i < 3; i++) {
       const canary = await makeCanary(h);
-      await sleep(5);
+      await clockMoves();
       const r = await h.act('canary_promote', { reason: `promotion ${i + 1}` });
       expect(r.status).toBe(202);
       const done = await h.settled(r.body['id'] as string);
       expect(done['status']).toBe('verified');
       await waitFor(() => h.t.sidecar.ctx.lineage.current().active === canary);
-      await sleep(5);
+      await clockMoves();
       marks.push({ at: new Date().toISOString(), active: canary });
     }
     expect(new Set(marks.map((m) => m.active)).size).toBe(4);

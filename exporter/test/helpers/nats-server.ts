@@ -12,6 +12,8 @@ export interface NatsServer {
   storeDir: string;
   /** Stops the server (SIGTERM, SIGKILL after 5 s); the store folder stays for a restart. */
   stop(): Promise<void>;
+  /** Kills the server with SIGKILL (a crash: no shutdown, open connections just drop); the store stays. */
+  crash(): Promise<void>;
   /** Starts it again on the same port and store folder. */
   start(): Promise<void>;
   /** Stops it for good and removes the store folder. */
@@ -75,6 +77,17 @@ export async function startNatsServer(opts: { port?: number; storeDir?: string }
     });
   };
 
+  const crash = async (): Promise<void> => {
+    const proc = child;
+    if (!proc) return;
+    child = null;
+    await new Promise<void>((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+      proc.once('exit', () => resolve());
+      proc.kill('SIGKILL');
+    });
+  };
+
   await start();
   return {
     url: `nats://127.0.0.1:${port}`,
@@ -82,6 +95,7 @@ export async function startNatsServer(opts: { port?: number; storeDir?: string }
     storeDir,
     start,
     stop,
+    crash,
     running: () => child !== null,
     async dispose() {
       await stop();

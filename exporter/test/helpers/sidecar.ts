@@ -61,6 +61,44 @@ export function asGrafana(u: GrafanaUser): { as: 'grafana'; headers: Record<stri
   return { as: 'grafana', headers: { 'x-grafana-context': grafanaContext(u) } };
 }
 
+/**
+ * The six test tokens as config: admin, operator, viewer, an agent named `agent-1`, the grafana delegation
+ * token, and alertmanager (the webhook's credential).
+ */
+export const TEST_TOKENS = [
+  { name: 'admin', role: 'admin', secret: TOKENS.admin },
+  { name: 'operator', role: 'operator', secret: TOKENS.operator },
+  { name: 'viewer', role: 'viewer', secret: TOKENS.viewer },
+  { name: 'agent-1', role: 'agent', secret: TOKENS.agent },
+  { name: 'grafana', role: 'grafana', secret: TOKENS.grafana },
+  { name: 'alertmanager', role: 'alertmanager', secret: TOKENS.alertmanager },
+] as const satisfies { name: string; role: string; secret: string }[];
+
+export type ApiCall = TestSidecar['call'];
+
+/** fetch against a sidecar at `url` with a role's token (admin unless `as` says otherwise); JSON in and out. */
+export function apiCaller(url: string): ApiCall {
+  return async (method, route, o = {}) => {
+    const headers: Record<string, string> = { ...o.headers };
+    const as = o.as === undefined ? 'admin' : o.as;
+    if (as) headers['authorization'] = `Bearer ${TOKENS[as]}`;
+    let body: string | undefined = o.raw;
+    if (o.body !== undefined) {
+      body = JSON.stringify(o.body);
+      headers['content-type'] = 'application/json';
+    } else if (o.raw !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+    const res = await fetch(url + route, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON (metrics, images): keep the text
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
+  };
+}
+
 export interface TestSidecar {
   sidecar: Sidecar;
   url: string;
@@ -104,14 +142,7 @@ export async function startTestSidecar(
       node: 'test-node',
       data_dir: dataDir,
       log_level: 'silent',
-      tokens: [
-        { name: 'admin', role: 'admin', secret: TOKENS.admin },
-        { name: 'operator', role: 'operator', secret: TOKENS.operator },
-        { name: 'viewer', role: 'viewer', secret: TOKENS.viewer },
-        { name: 'agent-1', role: 'agent', secret: TOKENS.agent },
-        { name: 'grafana', role: 'grafana', secret: TOKENS.grafana },
-        { name: 'alertmanager', role: 'alertmanager', secret: TOKENS.alertmanager },
-      ],
+      tokens: TEST_TOKENS,
       ...overrides,
       watch: { root: workspace, reconcile_interval_ms: 2000, ...overrides?.watch },
     },
@@ -123,25 +154,7 @@ export async function startTestSidecar(
     url,
     dataDir,
     workspace,
-    async call(method, route, o = {}) {
-      const headers: Record<string, string> = { ...o.headers };
-      const as = o.as === undefined ? 'admin' : o.as;
-      if (as) headers['authorization'] = `Bearer ${TOKENS[as]}`;
-      let body: string | undefined = o.raw;
-      if (o.body !== undefined) {
-        body = JSON.stringify(o.body);
-        headers['content-type'] = 'application/json';
-      } else if (o.raw !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
-      const res = await fetch(url + route, { method, headers, body });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : null;
-      } catch {
-        // not JSON (metrics, images): keep the text
-      }
-      return { status: res.status, body: parsed, headers: res.headers };
-    },
+    call: apiCaller(url),
     stop: () => sidecar.stop(),
   };
 }

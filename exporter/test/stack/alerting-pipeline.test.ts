@@ -70,6 +70,11 @@ describe('Prometheus → Alertmanager → webhook, with the shipped rules and ro
         n.alerts.some((x) => x.status === 'firing' && x.labels['alertname'] === alertname && x.labels['node'] === node)
     );
 
+  const resolved = (alertname: string, node: string): Notification | undefined =>
+    notifications.find((n) =>
+      n.alerts.some((x) => x.status === 'resolved' && x.labels['alertname'] === alertname && x.labels['node'] === node)
+    );
+
   beforeAll(async () => {
     webhook = http.createServer((req, res) => {
       let body = '';
@@ -160,7 +165,7 @@ describe('Prometheus → Alertmanager → webhook, with the shipped rules and ro
     expect(delivered('LookoutKillSwitchEngaged', NODE_B)).toBeUndefined();
   });
 
-  it('holds back a downstream alert of the halted node while the same alert of another node is delivered', async () => {
+  it('holds back a downstream alert of the halted node while the same alert of another node is delivered, and delivers it once released', async () => {
     await waitFor(() => delivered('LookoutKillSwitchEngaged', NODE_A), 30_000, 100);
     // Both workloads now report drift far above the threshold.
     writeTelemetry(a.workspace, { drift_score: 0.95 });
@@ -196,8 +201,34 @@ describe('Prometheus → Alertmanager → webhook, with the shipped rules and ro
     );
     expect(suppressed.drift.status.inhibitedBy).toEqual([suppressed.kill.fingerprint]);
 
-    // Several group intervals later it has still not been sent anywhere.
-    await new Promise((r) => setTimeout(r, 3000));
+    // node-b's drift goes back to normal and its resolution is delivered: Alertmanager has flushed
+    // its groups again since (every group on the same 1 s interval)…
+    writeTelemetry(b.workspace, { drift_score: 0.05 });
+    await waitFor(() => resolved('LookoutDriftHigh', NODE_B), 30_000, 100);
+    // …and node-a's drift alert has still not been sent anywhere.
     expect(delivered('LookoutDriftHigh', NODE_A)).toBeUndefined();
+
+    // Once node-a's kill switch is released, the same alert of node-a is delivered: the inhibition,
+    // not a broken route, is what kept it back.
+    const before = notifications.length;
+    const plan = await a.call('POST', '/api/v1/actions/kill_release/plan', { as: 'admin', body: {} });
+    expect(plan.status).toBe(200);
+    const apply = await a.call('POST', '/api/v1/actions/kill_release/apply', {
+      as: 'admin',
+      body: { plan_id: (plan.body as { plan_id: string }).plan_id, reason: 'stack test: resume node-a' },
+      headers: { 'idempotency-key': 'stack-test-release-node-a' },
+    });
+    expect(apply.status).toBe(202);
+    await waitFor(async () => {
+      const status = (await a.call('GET', '/api/v1/status', { as: 'viewer' })).body as {
+        kill_switch: { engaged: boolean };
+      };
+      return !status.kill_switch.engaged;
+    }, 30_000);
+    // The released workload wrote its own (calm) snapshot; it drifts again.
+    writeTelemetry(a.workspace, { drift_score: 0.95 });
+    const note = await waitFor(() => delivered('LookoutDriftHigh', NODE_A), 30_000, 100);
+    expect(notifications.indexOf(note)).toBeGreaterThanOrEqual(before);
+    expect(note.receiver).toBe('lookout-chat');
   });
 });

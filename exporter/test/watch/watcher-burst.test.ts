@@ -11,49 +11,54 @@ describe('workspace watcher under a burst', () => {
     await fx?.close();
   });
 
-  it('turns every one of 50,000 files written in one burst into exactly one event', async () => {
-    fx = await startWatchFixture();
+  const writeBurst = (): void => {
     const dir = path.join(fx.root, 'activity', 'burst');
     fs.mkdirSync(dir);
-    const body = (i: number): string => JSON.stringify({ id: `t${i}`, type: 'process', status: 'done' });
-    const t0 = Date.now();
-    for (let i = 0; i < FILES; i++) fs.writeFileSync(path.join(dir, `task-${i}.json`), body(i));
-
-    const count = (): number =>
-      fx.ctx.db
-        .prepare("SELECT COUNT(*) FROM events WHERE source = 'watcher' AND kind = 'activity.other'")
-        .pluck()
-        .get() as number;
-    // Whatever the file watcher delivers on its own, until it stops making progress.
-    let last = -1;
-    let still = 0;
-    await waitFor(
-      () => {
-        const n = count();
-        still = n === last ? still + 1 : 0;
-        last = n;
-        return n >= FILES || still >= 10;
-      },
-      90_000,
-      250
-    );
-    const viaWatcher = count();
-    const tWatcher = Date.now();
-    // The scan catches what the kernel's queue (or chokidar) dropped.
-    const r = await fx.watcher.reconcileNow();
-    await waitFor(() => count() >= FILES, 30_000);
-    console.log(
-      `burst of ${FILES}: ${viaWatcher} via the watcher (settled ${tWatcher - t0} ms after the first write), ` +
-        `${r.recovered} recovered by the reconciliation scan (${r.scanned} scanned in ${Date.now() - tWatcher} ms)`
-    );
-
-    expect(count()).toBe(FILES);
-    const distinct = fx.ctx.db
+    for (let i = 0; i < FILES; i++) {
+      fs.writeFileSync(
+        path.join(dir, `task-${i}.json`),
+        JSON.stringify({ id: `t${i}`, type: 'process', status: 'done' })
+      );
+    }
+  };
+  const count = (): number =>
+    fx.ctx.db
+      .prepare("SELECT COUNT(*) FROM events WHERE source = 'watcher' AND kind = 'activity.other'")
+      .pluck()
+      .get() as number;
+  const distinct = (): number =>
+    fx.ctx.db
       .prepare("SELECT COUNT(DISTINCT subject) FROM events WHERE source = 'watcher' AND kind = 'activity.other'")
       .pluck()
-      .get();
-    expect(distinct).toBe(FILES);
+      .get() as number;
+
+  it('the file watcher alone (no reconciliation scan) turns each of 50,000 files written at once into one event', async () => {
+    fx = await startWatchFixture({}, { reconcile: false });
+    writeBurst();
+    await waitFor(() => count() >= FILES, 90_000, 250);
+
+    expect(count()).toBe(FILES);
+    expect(distinct()).toBe(FILES);
     expect(await fx.metric('lookout_watcher_files', { classifier: 'activity' })).toBe(FILES);
-    expect(await fx.metric('lookout_watcher_recovered_total', { classifier: 'activity' })).toBe(r.recovered);
+    // No scan ran, so every one of them came through the watch path.
+    expect(await fx.metric('lookout_watcher_reconcile_runs_total')).toBe(0);
+    expect(await fx.metric('lookout_watcher_recovered_total', { classifier: 'activity' })).toBe(0);
+  }, 180_000);
+
+  it('the reconciliation scan alone recovers a burst of 50,000 files the watch path never saw', async () => {
+    // No file events at all: the whole burst is what a kernel queue overflow would drop.
+    fx = await startWatchFixture({}, { fileEvents: false });
+    await waitFor(async () => (await fx.metric('lookout_watcher_reconcile_runs_total')) >= 1);
+    writeBurst();
+    expect(count()).toBe(0);
+
+    const r = await fx.watcher.reconcileNow();
+    expect(r).toEqual({ scanned: FILES, recovered: FILES });
+    expect(count()).toBe(FILES);
+    expect(distinct()).toBe(FILES);
+    expect(await fx.metric('lookout_watcher_recovered_total', { classifier: 'activity' })).toBe(FILES);
+    // A second scan finds nothing left to do: no file is ingested twice.
+    expect(await fx.watcher.reconcileNow()).toEqual({ scanned: FILES, recovered: 0 });
+    expect(count()).toBe(FILES);
   }, 180_000);
 });
