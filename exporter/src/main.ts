@@ -10,7 +10,7 @@ import { TelemetryRepository } from './store/telemetry-repository';
 import { MetricsRegistry } from './metrics/metrics-registry';
 import { createCoreMetrics } from './metrics/core-metrics';
 import { EventLog } from './events/event-log';
-import { TelemetryService } from './telemetry/telemetry-service';
+import { TelemetryService } from './telemetry';
 import { InProcessBus } from './bus/inprocess-bus';
 import type { Bus } from './bus/bus';
 import { BusPart, NatsBus } from './bus';

@@ -1,7 +1,6 @@
 import type { Part, SidecarContext } from '../context';
 import type { Counter } from '../metrics/metrics-registry';
-import { parseTelemetrySnapshot } from '../telemetry/telemetry-snapshot';
-import type { IngestResult } from '../telemetry/telemetry-service';
+import { type IngestResult, parseTelemetrySnapshot } from '../telemetry';
 import type { BusSubscription } from './bus';
 import { BusRejections } from './bus-subscriptions';
 import { NatsBus } from './nats-bus';

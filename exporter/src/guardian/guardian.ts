@@ -10,7 +10,7 @@ import {
   type ThresholdRule,
   compare,
 } from './guardian-config';
-import type { SeriesState, WorkloadFamily } from '../telemetry/workload-series';
+import type { SeriesState, WorkloadFamily } from '../telemetry';
 import type { IncidentService } from './incident-service';
 import type { GuardrailsRepository } from './guardrails-repository';
 import type { KillSwitch } from './kill-switch';

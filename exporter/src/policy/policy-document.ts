@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { guardianRuleSchema, playbookStepSchema } from '../guardian/guardian-config';
 import { schedulerPolicySchema } from '../scheduler/scheduler-config';
-import { SAMPLE_TYPES } from '../telemetry/telemetry-snapshot';
+import { SAMPLE_TYPES } from '../telemetry';
 
 /**
  * The policy file (docs/policy.md): the signals the workload reports, the guardian's rules and named

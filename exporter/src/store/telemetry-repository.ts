@@ -1,5 +1,5 @@
 import type { Db } from './database';
-import type { SampleType, TelemetrySample as SnapshotSample } from '../telemetry/telemetry-snapshot';
+import type { SampleType, TelemetrySample as SnapshotSample } from '../telemetry';
 
 /** The latest value of one workload series. */
 export interface TelemetryValue {

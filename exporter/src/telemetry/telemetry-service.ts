@@ -9,7 +9,6 @@ import {
   type SampleRejection,
   type TelemetrySample,
   parseTelemetrySnapshot,
-  seriesKey,
 } from './telemetry-snapshot';
 import { type SeriesState, type WorkloadFamily, WorkloadSeriesStore } from './workload-series';
 
@@ -284,5 +283,3 @@ export class TelemetryService {
 function pathOf(s: TelemetrySample): string {
   return s.key ? `${s.name}{${s.key}}` : s.name;
 }
-
-export { seriesKey };

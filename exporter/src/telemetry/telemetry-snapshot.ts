@@ -77,20 +77,6 @@ const envelopeSchema = z.object({
   labels: z.record(z.string(), z.string().max(MAX_LABEL_VALUE_LENGTH)).default({}),
 });
 
-/** The snapshot as documented (OpenAPI, docs); the parser below is what judges each sample. */
-export const telemetrySampleSchema = z.object({
-  name: z.string().regex(METRIC_NAME_RE).max(MAX_NAME_LENGTH),
-  labels: z.record(z.string(), z.string()).optional(),
-  value: z.number(),
-  type: z.enum(SAMPLE_TYPES).optional(),
-  help: z.string().max(MAX_HELP_LENGTH).optional(),
-});
-export const telemetrySnapshotSchema = envelopeSchema.extend({
-  samples: z.array(telemetrySampleSchema).optional(),
-  metrics: z.record(z.string(), z.number()).optional(),
-});
-export type TelemetrySnapshotInput = z.input<typeof telemetrySnapshotSchema>;
-
 const sampleShape = z.object({
   name: z.string(),
   labels: z.record(z.string(), z.unknown()).optional(),

@@ -1,4 +1,4 @@
-import { type ParsedSnapshot, parseTelemetrySnapshot } from '../../telemetry/telemetry-snapshot';
+import { type ParsedSnapshot, parseTelemetrySnapshot } from '../../telemetry';
 import { type Classified, type FileContent, decodeJson, fail, ok } from './classifier';
 
 /**
