@@ -144,7 +144,8 @@ describe('docs match code', () => {
       }
       for (const span of codeSpans(text)) {
         const key = /^([a-z_]+)\.([a-z_.]+)$/.exec(span);
-        if (!key || !sections.has(key[1]!)) continue;
+        // A file name (`alertmanager.yml`) is not a key, even when it starts like a config section.
+        if (!key || !sections.has(key[1]!) || /\.(ya?ml|json|md|ts|js)$/.test(span)) continue;
         const known =
           paths.some((p) => p === span || p.startsWith(`${span}.`) || span.startsWith(`${p}.`)) ||
           // Not a key but an event kind the code emits (`store.limit_reached`).
