@@ -177,6 +177,29 @@ export function checkDocument(
   return { errors, warnings };
 }
 
+/** Duplicate rule and policy names in a document that did not pass the schema (best effort on the raw data). */
+function duplicateNames(raw: Record<string, unknown>): PolicyProblem[] {
+  const out: PolicyProblem[] = [];
+  const lists: [string, unknown][] = [
+    ['guardian.rules', (raw['guardian'] as Record<string, unknown> | undefined)?.['rules']],
+    ['scheduler.policies', (raw['scheduler'] as Record<string, unknown> | undefined)?.['policies']],
+  ];
+  for (const [where, list] of lists) {
+    if (!Array.isArray(list)) continue;
+    const seen = new Set<string>();
+    list.forEach((item, i) => {
+      const name = (item as { name?: unknown } | null)?.name;
+      if (typeof name !== 'string') return;
+      if (seen.has(name)) {
+        const what = where === 'guardian.rules' ? 'rule' : 'policy';
+        out.push({ path: `${where}.${i}.name`, message: `duplicate ${what} name ${name}`, code: 'custom' });
+      }
+      seen.add(name);
+    });
+  }
+  return out;
+}
+
 /**
  * Validates a policy text (YAML or JSON; JSON is read as YAML 1.2, which it is): size, encoding,
  * syntax (every YAML error with its line), schema (every zod issue with its path), then the checks
@@ -225,16 +248,18 @@ export function validatePolicyText(input: string | Buffer, ctx: ValidationContex
   }
   const r = policyDocumentSchema.safeParse(raw);
   if (!r.success) {
-    return fail(
-      r.error.issues.flatMap((i): PolicyProblem[] => {
+    return fail([
+      ...r.error.issues.flatMap((i): PolicyProblem[] => {
         const at = i.path.map(String);
         // One problem per misspelt key, at the key itself.
         if (i.code === 'unrecognized_keys') {
           return i.keys.map((k) => ({ path: [...at, k].join('.'), message: `unknown key ${k}`, code: i.code }));
         }
         return [{ path: at.join('.') || '(root)', message: i.message, code: i.code }];
-      })
-    );
+      }),
+      // Problems between entries are listed too, not only after every entry is well formed.
+      ...duplicateNames(raw as Record<string, unknown>),
+    ]);
   }
   const { errors, warnings } = checkDocument(r.data, ctx);
   if (errors.length) return fail(errors);

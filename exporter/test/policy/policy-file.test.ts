@@ -212,6 +212,9 @@ describe('policy validation refuses bad input with every problem and its path', 
     expect(r.problems).toEqual([
       { path: 'guardian.rules.1.name', message: 'duplicate rule name same', code: 'custom' },
     ]);
+    // Listed with a typo elsewhere in the same file, not only once every entry is well formed.
+    const both = await validate(policyText({ rules: [rule, { ...rule, op: '=>' }] }));
+    expect(both.problems.map((p) => p.path)).toEqual(['guardian.rules.1.op', 'guardian.rules.1.name']);
   });
 
   it('a cycle in playbooks, and a reference to no playbook', async () => {
