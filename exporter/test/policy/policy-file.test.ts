@@ -3,6 +3,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { ConfigError, loadConfig } from '../../src/config/load-config';
 import { PolicyLoadError } from '../../src/policy';
+import { AGGREGATES, guardianRuleSchema, playbookStepSchema } from '../../src/guardian';
 import type { LookoutEvent } from '../../src/events/event';
 import { type TestSidecar, startTestSidecar, tempDir } from '../helpers/sidecar';
 import { REPO_ROOT, runbookFile } from '../helpers/stack-assets';
@@ -123,6 +124,27 @@ describe('the starter policy (policies/starter.yml)', () => {
     const policy = t.sidecar.control.policy.current().running.document;
     expect(policy.guardian.playbooks['telemetry_lost']!.map((s) => s.do)).not.toContain('kill_switch');
     expect(policy.guardian.playbooks['halt']!.map((s) => s.do)).toContain('kill_switch');
+  });
+
+  it('has every rule type, aggregate, matcher, playbook step and validation code of the code documented in docs/policy.md', () => {
+    const md = fs.readFileSync(path.join(REPO_ROOT, 'docs', 'policy.md'), 'utf8');
+    const ruleTypes = guardianRuleSchema.options.map((o) => o.shape.type.value);
+    const steps = playbookStepSchema.options.map((o) => o.shape.do.value);
+    const matchers = ['re', 'not', 'not_re'];
+    const codes = [
+      'too_large',
+      'binary',
+      'encoding',
+      'empty',
+      'syntax',
+      'unrecognized_keys',
+      'unknown_action',
+      'unknown_signal',
+      'unknown_label',
+    ];
+    const missing = [...ruleTypes, ...AGGREGATES, ...matchers, ...codes].filter((n) => !md.includes(`\`${n}\``));
+    expect(missing).toEqual([]);
+    expect(steps.filter((st) => !md.includes(`do: ${st}`))).toEqual([]);
   });
 
   it('is documented rule by rule in docs/policy.md', () => {
