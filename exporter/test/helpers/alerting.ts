@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import { type ManagedProcess, startPrometheus } from './prometheus';
 import { ALERTMANAGER_FILE, loadRuleFile } from './stack-assets';
 
 export interface RouteConfig {
@@ -61,4 +62,34 @@ export function writeTelemetry(workspace: string, metrics: Record<string, number
   };
   fs.writeFileSync(`${file}.tmp`, JSON.stringify(snapshot));
   fs.renameSync(`${file}.tmp`, file);
+}
+
+/**
+ * The real Prometheus in `dir`, scraping and evaluating every second with the shipped rules (`for` shortened,
+ * see fastRules), sending alerts to `alertmanagerUrl`, with one `lookout-exporter` target per sidecar and its
+ * `node` label (as alerts/prometheus.yml sets it).
+ */
+export async function startAlertingPrometheus(
+  dir: string,
+  alertmanagerUrl: string,
+  sidecars: { url: string; node: string }[]
+): Promise<ManagedProcess> {
+  fs.mkdirSync(dir, { recursive: true });
+  const rulesFile = path.join(dir, 'lookout-rules.yml');
+  fs.writeFileSync(rulesFile, fastRules());
+  return startPrometheus(
+    dir,
+    YAML.stringify({
+      global: { scrape_interval: '1s', evaluation_interval: '1s' },
+      rule_files: [rulesFile],
+      alerting: { alertmanagers: [{ static_configs: [{ targets: [new URL(alertmanagerUrl).host] }] }] },
+      scrape_configs: [
+        {
+          job_name: 'lookout-exporter',
+          honor_labels: true,
+          static_configs: sidecars.map((s) => ({ targets: [new URL(s.url).host], labels: { node: s.node } })),
+        },
+      ],
+    })
+  );
 }

@@ -11,10 +11,9 @@ import {
   hasBinary,
   prometheusAlerts,
   startAlertmanager,
-  startPrometheus,
 } from '../helpers/prometheus';
 import { type TestSidecar, makeWorkspace, startTestSidecar, tempDir } from '../helpers/sidecar';
-import { fastRoutes, fastRules, shippedAlertmanagerConfig, writeTelemetry } from '../helpers/alerting';
+import { fastRoutes, shippedAlertmanagerConfig, startAlertingPrometheus, writeTelemetry } from '../helpers/alerting';
 import { waitFor } from '../helpers/wait';
 
 /**
@@ -99,28 +98,10 @@ describe('Prometheus → Alertmanager → webhook, with the shipped rules and ro
     writeTelemetry(b.workspace, { drift_score: 0.05, policy_confidence: 0.9, state_active: 1 });
 
     am = await startAlertmanager(path.join(dir, 'am'), testAlertmanagerConfig(webhookBase));
-    fs.mkdirSync(path.join(dir, 'prom'), { recursive: true });
-    const rulesFile = path.join(dir, 'prom', 'lookout-rules.yml');
-    fs.writeFileSync(rulesFile, fastRules());
-    const target = (t: TestSidecar): string => new URL(t.url).host;
-    prom = await startPrometheus(
-      path.join(dir, 'prom'),
-      YAML.stringify({
-        global: { scrape_interval: '1s', evaluation_interval: '1s' },
-        rule_files: [rulesFile],
-        alerting: { alertmanagers: [{ static_configs: [{ targets: [new URL(am.url).host] }] }] },
-        scrape_configs: [
-          {
-            job_name: 'lookout-exporter',
-            honor_labels: true,
-            static_configs: [
-              { targets: [target(a)], labels: { node: NODE_A } },
-              { targets: [target(b)], labels: { node: NODE_B } },
-            ],
-          },
-        ],
-      })
-    );
+    prom = await startAlertingPrometheus(path.join(dir, 'prom'), am.url, [
+      { url: a.url, node: NODE_A },
+      { url: b.url, node: NODE_B },
+    ]);
     // Both sidecars scraped and their workload gauges present before anything is asserted.
     await waitFor(
       async () => {

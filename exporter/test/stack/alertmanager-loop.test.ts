@@ -1,16 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import {
-  BINARIES,
-  type ManagedProcess,
-  alertmanagerAlerts,
-  hasBinary,
-  startAlertmanager,
-  startPrometheus,
-} from '../helpers/prometheus';
+import { BINARIES, type ManagedProcess, alertmanagerAlerts, hasBinary, startAlertmanager } from '../helpers/prometheus';
 import { TOKENS, type TestSidecar, startTestSidecar, tempDir } from '../helpers/sidecar';
-import { fastRoutes, fastRules, shippedAlertmanagerConfig, writeTelemetry } from '../helpers/alerting';
+import { fastRoutes, shippedAlertmanagerConfig, startAlertingPrometheus, writeTelemetry } from '../helpers/alerting';
 import { waitFor } from '../helpers/wait';
 
 /**
@@ -64,24 +57,7 @@ describe('Prometheus → Alertmanager → the sidecar webhook', () => {
     fastRoutes(cfg.route);
     am = await startAlertmanager(path.join(dir, 'am'), YAML.stringify(cfg));
 
-    const rulesFile = path.join(dir, 'prom', 'lookout-rules.yml');
-    fs.mkdirSync(path.dirname(rulesFile), { recursive: true });
-    fs.writeFileSync(rulesFile, fastRules());
-    prom = await startPrometheus(
-      path.join(dir, 'prom'),
-      YAML.stringify({
-        global: { scrape_interval: '1s', evaluation_interval: '1s' },
-        rule_files: [rulesFile],
-        alerting: { alertmanagers: [{ static_configs: [{ targets: [new URL(am.url).host] }] }] },
-        scrape_configs: [
-          {
-            job_name: 'lookout-exporter',
-            honor_labels: true,
-            static_configs: [{ targets: [new URL(t.url).host], labels: { node: NODE } }],
-          },
-        ],
-      })
-    );
+    prom = await startAlertingPrometheus(path.join(dir, 'prom'), am.url, [{ url: t.url, node: NODE }]);
   }, 90_000);
 
   afterAll(async () => {
