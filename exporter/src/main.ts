@@ -10,7 +10,7 @@ import { TelemetryRepository } from './store/telemetry-repository';
 import { MetricsRegistry } from './metrics/metrics-registry';
 import { createCoreMetrics } from './metrics/core-metrics';
 import { EventLog } from './events/event-log';
-import { TelemetryService } from './telemetry/telemetry-service';
+import { TelemetryService } from './telemetry';
 import { InProcessBus } from './bus/inprocess-bus';
 import type { Bus } from './bus/bus';
 import { BusPart, NatsBus } from './bus';
@@ -44,11 +44,18 @@ import {
   Membership,
   fleetRoutes,
 } from './fleet';
+import { PolicyService, policyRoutes } from './policy';
+import { AlertmanagerService, alertmanagerRoutes } from './alertmanager';
 
 export interface StartOptions {
   logger?: Logger;
   /** A bus supplied by the caller (the demo shares one in-process bus with the example workload). */
   bus?: Bus;
+  /**
+   * The clock telemetry receipt runs on (freshness, TTL, age); tests that drive the guardian on a fast
+   * clock pass the same one. Default `Date.now`.
+   */
+  now?: () => number;
 }
 
 export interface ControlPlane {
@@ -58,6 +65,7 @@ export interface ControlPlane {
   guardian: Guardian;
   scheduler: Scheduler;
   audit: AuditLog;
+  policy: PolicyService;
 }
 
 export interface Sidecar {
@@ -111,7 +119,13 @@ export function buildContext(config: Config, opts: StartOptions = {}): SidecarCo
     lineage,
     artifacts: new ArtifactsRepository(db),
     telemetryRepo,
-    telemetry: new TelemetryService(telemetryRepo, metrics, events),
+    telemetry: new TelemetryService(telemetryRepo, metrics, events, {
+      node: config.node,
+      maxSeries: config.telemetry.max_series,
+      ttlMs: config.telemetry.ttl_ms,
+      log: log.child({ part: 'telemetry' }),
+      ...(opts.now ? { now: opts.now } : {}),
+    }),
     metrics,
     core,
     // A bus passed in wins; else NATS when nats.url is set (connecting in the background), else in-process.
@@ -122,6 +136,7 @@ export function buildContext(config: Config, opts: StartOptions = {}): SidecarCo
         : new InProcessBus()),
     status: new StatusRegistry(),
   };
+  ctx.status.section('workload_telemetry', () => ctx.telemetry.health());
   ctx.status.readiness('store', () => {
     db.prepare('SELECT 1').get();
     return storeHealth.readiness();
@@ -305,6 +320,12 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
         void actions.run(name, guardianCaller, { params, reason, trigger: 'guardian' }),
     },
   });
+  const policy = new PolicyService(ctx, {
+    guardian,
+    scheduler: sched,
+    audit,
+    actions: () => actions.definitions().map((d) => d.name),
+  });
   const http = new HttpServer(ctx, tokens.tokens, [
     diagnosticsRoutes(diagnostics.service),
     agentsRoutes(agents.service),
@@ -313,6 +334,8 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     schedulerRoutes(sched),
     auditRoutes(audit),
     fleetRoutes(config.fleet, hub),
+    policyRoutes(policy),
+    alertmanagerRoutes(new AlertmanagerService(ctx, incidents)),
   ]);
   http.setControlHook(audit.hook());
   const outbox = bus.outbox;
@@ -325,6 +348,8 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     diagnostics,
     agents,
     actions,
+    // Before the scheduler and the guardian: their first tick runs the policy file, never the defaults.
+    policy,
     // The fleet follower runs before the scheduler: a fail-safe node is engaged before anything decides.
     ...fleetParts,
     sched,
@@ -369,7 +394,7 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     adminTokenFile: tokens.generatedFile,
     http,
     agents: agents.service,
-    control: { actions, killSwitch, incidents, guardian, scheduler: sched, audit },
+    control: { actions, killSwitch, incidents, guardian, scheduler: sched, audit, policy },
     fleet: { follower, lease: lease ?? null, hub },
     stop: () => (stopping ??= stopAll()),
   };

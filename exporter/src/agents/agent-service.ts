@@ -1,6 +1,6 @@
 import type { SidecarContext } from '../context';
 import type { EventInput } from '../events/event';
-import { type Histogram, SLOW_BUCKETS } from '../metrics/metrics-registry';
+import { type Counter, type Histogram, SLOW_BUCKETS } from '../metrics/metrics-registry';
 import {
   AGENT_STATUSES,
   type Agent,
@@ -120,6 +120,7 @@ export const tasksSubject = (agent: string): string => `lookout.tasks.${agent}`;
 export class AgentService implements AgentStalenessProvider {
   readonly repo: AgentsRepository;
   private readonly taskDuration: Histogram;
+  private readonly tasksFinished: Counter<'outcome'>;
   private readonly assignWait: Histogram;
   private roundScheduled = false;
   private lastRoundAt = 0;
@@ -160,6 +161,12 @@ export class AgentService implements AgentStalenessProvider {
       help: 'Task run time (actual_duration, or start to finish) of tasks that ended done or failed',
       buckets: SLOW_BUCKETS,
     });
+    this.tasksFinished = ctx.metrics.counter({
+      name: 'lookout_tasks_finished_total',
+      help: 'Tasks that ended, by outcome (done, failed, cancelled)',
+      labelNames: ['outcome'] as const,
+    });
+    for (const outcome of ['done', 'failed', 'cancelled']) this.tasksFinished.inc({ outcome }, 0);
     this.assignWait = ctx.metrics.histogram({
       name: 'lookout_task_assignment_wait_seconds',
       help: 'Time a task waited in the queue (from creation or requeue) before an agent got it',
@@ -472,6 +479,7 @@ export class AgentService implements AgentStalenessProvider {
           to === 'failed' ? 'warning' : 'info'
         )
       );
+      if (to === 'done' || to === 'failed' || to === 'cancelled') this.tasksFinished.inc({ outcome: to });
     })();
     if (observe !== null) this.taskDuration.observe(observe);
     this.scheduleRound();

@@ -12,8 +12,11 @@ import { fleetConfigSchema } from '../fleet/fleet-config';
  * fails when the two drift.
  */
 
-/** The roles a request acts with: what every route's access is checked against. */
-export const ROLES = ['viewer', 'operator', 'admin', 'agent'] as const;
+/**
+ * The roles a request acts with: what every route's access is checked against. `alertmanager` is
+ * Alertmanager's webhook credential and may call that one route only.
+ */
+export const ROLES = ['viewer', 'operator', 'admin', 'agent', 'alertmanager'] as const;
 export const roleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof roleSchema>;
 
@@ -326,6 +329,68 @@ const diagnosticsSchema = z
   })
   .prefault({});
 
+const telemetrySchema = z
+  .object({
+    ttl_ms: z
+      .number()
+      .int()
+      .min(1000)
+      .default(300_000)
+      .describe(
+        'A workload series whose latest value is older than this stops being exported (Prometheus marks it stale)'
+      ),
+    max_series: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(10_000)
+      .describe('Workload series held at most; a new series beyond it is refused and counted (series_limit)'),
+  })
+  .prefault({});
+
+const policySchema = z
+  .object({
+    file: z
+      .string()
+      .optional()
+      .describe(
+        'Policy file (YAML or JSON: guardian rules and playbooks, scheduler policies, signals; docs/policy.md). ' +
+          'Unset: the inline guardian.rules and scheduler.policies'
+      ),
+    watch: z.boolean().default(true).describe('Reload the policy file when it changes (hot reload)'),
+    max_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .default(1024 * 1024)
+      .describe('A policy file larger than this is refused unread'),
+    debounce_ms: z
+      .number()
+      .int()
+      .min(0)
+      .default(200)
+      .describe('Quiet time after the last change of the policy file before it is read'),
+  })
+  .prefault({});
+
+const alertmanagerSchema = z
+  .object({
+    open_diagnostic: z
+      .enum(['never', 'critical', 'always'])
+      .default('never')
+      .describe('Which firing Alertmanager alerts also open a diagnostic: never, critical ones, or always'),
+    ignore_alertnames: z
+      .array(z.string().max(200))
+      .default(['LookoutCriticalIncidentOpen', 'LookoutIncidentOpen', 'LookoutKillSwitchEngaged'])
+      .describe(
+        'Alerts acknowledged but never turned into incidents: those that report the sidecar’s own incidents ' +
+          'and kill switch (an incident about an incident would keep itself open)'
+      ),
+  })
+  .prefault({});
+
 export const configSchema = z
   .object({
     port: z.number().int().min(0).max(65535).default(9469).describe('HTTP port (0 = pick a free one)'),
@@ -356,9 +421,23 @@ export const configSchema = z
     scheduler: schedulerConfigSchema.describe('Scheduler: interval, cron and condition policies'),
     agents: agentsSchema.describe('Agent registry, heartbeats and task assignment'),
     diagnostics: diagnosticsSchema.describe('Diagnostics tracker: notifications, webhook, estimates'),
+    telemetry: telemetrySchema.describe('Workload telemetry: staleness TTL and series limit'),
+    policy: policySchema.describe('Policy file: the guardian rules and scheduler policies, hot reloaded'),
+    alertmanager: alertmanagerSchema.describe('Alertmanager webhook: how firing alerts become incidents'),
     fleet: fleetConfigSchema.describe('Fleet mode on a NATS JetStream cluster: membership, fleet kill, leases, hub'),
   })
   .superRefine((c, ctx) => {
+    // One source of rules: a policy file replaces the inline ones wholesale, so both at once is a mistake.
+    if (
+      c.policy.file &&
+      (c.guardian.rules.length || Object.keys(c.guardian.playbooks).length || c.scheduler.policies.length)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['policy', 'file'],
+        message: 'set either policy.file or inline guardian.rules, guardian.playbooks and scheduler.policies, not both',
+      });
+    }
     if (c.fleet.enabled && !c.nats.url) {
       ctx.addIssue({
         code: 'custom',

@@ -31,12 +31,16 @@ const PASS_RESPONSE = [
  * only keep a role or lower it.
  */
 export function forwardedContext(p: Principal, hub: string): string {
-  if (p.role === 'agent') throw new FleetForbiddenError('agent tokens are not forwarded to fleet nodes');
+  const role = p.role;
+  // Only people are forwarded: agents and Alertmanager act on the sidecar they call, never through the hub.
+  if (role === 'agent' || role === 'alertmanager') {
+    throw new FleetForbiddenError(`${role} tokens are not forwarded to fleet nodes`);
+  }
   const g = p.grafana;
   return JSON.stringify({
     Login: g ? g.login : `${hub}:${p.token}`,
     OrgID: g ? g.orgId : 1,
-    OrgRole: ORG_ROLE[p.role],
+    OrgRole: ORG_ROLE[role],
     ...(g?.userId != null ? { UserID: g.userId } : {}),
     ...(g?.userUid ? { UserUID: g.userUid } : {}),
     IsGrafanaAdmin: false,
