@@ -51,3 +51,33 @@ describe('plugin.json proxy routes for the policy', () => {
     );
   });
 });
+
+describe('plugin.json proxy routes for the fleet', () => {
+  it('lets a Viewer read the fleet, its feeds and stream, and one node’s pages through the hub', () => {
+    for (const path of [
+      'api/v1/fleet',
+      'api/v1/fleet/feeds/all',
+      'api/v1/fleet/stream',
+      'api/v1/fleet/nodes/trader-1/api/v1/status',
+    ]) {
+      expect(allowed('GET', path, 'Viewer')).toBe(true);
+    }
+  });
+
+  it('keeps fleet kill for Editors and fleet release for Admins, and forwarded writes for Editors', () => {
+    expect(allowed('POST', 'api/v1/fleet/actions/kill/plan', 'Viewer')).toBe(false);
+    expect(allowed('POST', 'api/v1/fleet/actions/kill/apply', 'Editor')).toBe(true);
+    expect(allowed('POST', 'api/v1/fleet/actions/kill_release/apply', 'Editor')).toBe(false);
+    expect(allowed('POST', 'api/v1/fleet/actions/kill_release/apply', 'Admin')).toBe(true);
+    expect(allowed('POST', 'api/v1/fleet/nodes/trader-1/api/v1/incidents/I-1/ack', 'Viewer')).toBe(false);
+    expect(allowed('POST', 'api/v1/fleet/nodes/trader-1/api/v1/incidents/I-1/ack', 'Editor')).toBe(true);
+    expect(allowed('PATCH', 'api/v1/fleet/nodes/trader-1/api/v1/diagnostics/D-1', 'Editor')).toBe(true);
+  });
+
+  it('forwards to the same path on the hub', () => {
+    const found = chooseRoute(routes, 'POST', 'api/v1/fleet/nodes/trader-1/api/v1/actions/kill/plan', 'Editor');
+    expect(found.kind === 'proxy' && joinUrlFragments(found.route.url, found.capture)).toBe(
+      '{{ .JsonData.sidecarUrl }}/api/v1/fleet/nodes/trader-1/api/v1/actions/kill/plan'
+    );
+  });
+});

@@ -35,7 +35,7 @@ const LOOKOUT_PANEL_TYPES = [
   'lookout-actions-panel',
 ];
 const STABLE_UIDS = ['lookout-agents', 'lookout-diagnostics', 'lookout-overview', 'lookout-sidecar'];
-const APP_PAGES = ['overview', 'incidents', 'agents', 'lineage', 'audit', 'diagnostics'];
+const APP_PAGES = ['overview', 'incidents', 'agents', 'lineage', 'audit', 'diagnostics', 'fleet'];
 
 interface DatasourcesFile {
   apiVersion: number;
@@ -102,6 +102,16 @@ describe('dashboards', () => {
         expect([e.where, e.expr]).toEqual([e.where, expect.stringContaining('node=~"$node"')]);
       }
     }
+  });
+
+  it('tie every Lookout panel’s node picker to the node variable (one node: through the hub; All: the fleet)', () => {
+    const panels = dashboards.flatMap((d) =>
+      allPanels(d)
+        .filter((p) => (LOOKOUT_PANEL_TYPES as readonly string[]).includes(p.type))
+        .map((p) => ({ where: `${d.uid}/${p.title}`, node: p.options?.['node'] }))
+    );
+    expect(panels.length).toBeGreaterThan(0);
+    expect(panels.filter((p) => p.node !== '${node:csv}')).toEqual([]);
   });
 
   it('annotate control actions, incidents and kill-switch changes', () => {

@@ -80,6 +80,20 @@ export type SortOrder = NonNullable<DiagnosticListQuery['order']>;
 export type DiagnosticDraft = BodyOf<'/api/v1/diagnostics', 'post'>;
 export type DiagnosticPatch = BodyOf<'/api/v1/diagnostics/{id}', 'patch'>;
 
+export type FleetResponse = ResponseOf<'/api/v1/fleet', 'get'>;
+export type FleetNode = FleetResponse['nodes'][number];
+export type FleetNodeState = FleetNode['state'];
+export type FleetKillView = FleetResponse['kill'];
+export type FleetKillState = NonNullable<FleetKillView['state']>;
+export type FleetFollowReport = NonNullable<FleetNode['fleet_kill']>;
+export type FleetFollowStatus = FleetFollowReport['status'];
+export type FleetLease = FleetResponse['leases'][number];
+export type FleetAction = PathParamsOf<'/api/v1/fleet/actions/{name}/plan', 'post'>['name'];
+export type FleetSelector = NonNullable<BodyOf<'/api/v1/fleet/actions/{name}/plan', 'post'>['selector']>;
+export type FleetPlan = ResponseOf<'/api/v1/fleet/actions/{name}/plan', 'post'>;
+export type FleetPlanNode = FleetPlan['nodes'][number];
+export type FleetApplied = ResponseOf<'/api/v1/fleet/actions/{name}/apply', 'post', 202>;
+
 /** Every error the sidecar answers: `{ error: { code, message, details } }`. */
 export type ApiErrorBody = ResponseOf<'/api/v1/status', 'get', 400>;
 
@@ -96,5 +110,6 @@ export const SEVERITIES = allOf<Severity>()(['debug', 'info', 'warning', 'critic
 export const FEEDS = allOf<FeedName>()(['scheduler', 'guardian', 'activity', 'agents', 'diagnostics', 'all']);
 export const DIAGNOSTIC_SEVERITIES = allOf<DiagnosticSeverity>()(['info', 'warning', 'critical']);
 export const DIAGNOSTIC_STATUSES = allOf<DiagnosticStatus>()(['open', 'in_progress', 'resolved', 'closed']);
+export const FLEET_NODE_STATES = allOf<FleetNodeState>()(['up', 'stale', 'gone', 'stopped']);
 /** The statuses an action does not leave. */
 export const TERMINAL_ACTION_STATUSES: readonly ActionStatus[] = ['verified', 'failed', 'timed_out'];

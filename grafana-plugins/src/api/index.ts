@@ -1,6 +1,15 @@
-export { diagnosticsApi, lookoutApi, proxyUrl } from './client';
-export type { DiagnosticsApi, LookoutApi, FeedQuery } from './client';
+// The sidecar API: components take it from `useLookoutApi()` / `useDiagnosticsApi()` (hooks/useNodeScope), which
+// reach the node in scope; `create*Api(node)` builds one outside React.
+export { createDiagnosticsApi, createLookoutApi, fleetApi, proxyUrl, scopedPath } from './client';
+export type { DiagnosticsApi, FleetApi, LookoutApi, FeedQuery } from './client';
 export { LookoutApiError, toApiError } from './errors';
 export type { FieldProblem, InvalidTransitionDetails } from './errors';
-export { DIAGNOSTIC_SEVERITIES, DIAGNOSTIC_STATUSES, FEEDS, SEVERITIES, TERMINAL_ACTION_STATUSES } from './contract';
+export {
+  DIAGNOSTIC_SEVERITIES,
+  DIAGNOSTIC_STATUSES,
+  FEEDS,
+  FLEET_NODE_STATES,
+  SEVERITIES,
+  TERMINAL_ACTION_STATUSES,
+} from './contract';
 export type * from './contract';

@@ -5,7 +5,10 @@ import { PROXY_BASE } from '../constants';
 import { contractProblems, routeOf } from '../test/contract';
 import { grafanaContext } from '../../tests/browser/plugin-proxy';
 import { demoAvailable, DEMO_SCRIPT, startSidecar, type Sidecar } from '../../tests/browser/sidecar';
-import { diagnosticsApi, lookoutApi, type DiagnosticsApi, type LookoutApi } from './index';
+import { createDiagnosticsApi, createLookoutApi, type DiagnosticsApi, type LookoutApi } from './index';
+
+const lookoutApi = createLookoutApi();
+const diagnosticsApi = createDiagnosticsApi();
 
 /**
  * The plugins' own API client against the real sidecar running the example workload: every call the plugins make is

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { lookoutApi, type FeedName, type LookoutEvent, type Severity } from '../api';
+import { fleetApi, LookoutApiError, type FeedName, type LookoutEvent, type Severity } from '../api';
+import { useLookoutApi } from './useNodeScope';
 import { mergeEvents, parseEventData } from '../data/feed';
 
 export type FeedMode = 'connecting' | 'live' | 'polling' | 'error';
@@ -13,6 +14,11 @@ export interface EventFeedOptions {
   paused: boolean;
   /** Set false to skip SSE entirely (e.g. where EventSource is unavailable). */
   useSse?: boolean;
+  /**
+   * Read the fleet hub's feed of these nodes (empty: every node) instead of the sidecar's own. A sidecar that is not
+   * a hub refuses it (`fleet_not_enabled`, `not_fleet_hub`): the feed then falls back to the sidecar's own events.
+   */
+  fleetNodes?: string[] | null;
 }
 
 export interface EventFeedState {
@@ -28,6 +34,7 @@ export interface EventFeedState {
  * plugin proxy. If the stream cannot be opened or drops repeatedly, fall back to polling each feed for newer events.
  */
 export function useEventFeed(o: EventFeedOptions): EventFeedState {
+  const lookoutApi = useLookoutApi();
   const [events, setEvents] = useState<LookoutEvent[]>([]);
   const [mode, setMode] = useState<FeedMode>('connecting');
   const [error, setError] = useState<string>();
@@ -35,6 +42,8 @@ export function useEventFeed(o: EventFeedOptions): EventFeedState {
   const [pending, setPending] = useState(0);
   const pausedRef = useRef(o.paused);
   const feedsKey = o.feeds.join(',');
+  const fleetKey = o.fleetNodes ? `fleet:${o.fleetNodes.join(',')}` : 'own';
+  const [fallback, setFallback] = useState(false);
 
   const push = useCallback(
     (incoming: LookoutEvent[]) => {
@@ -81,17 +90,19 @@ export function useEventFeed(o: EventFeedOptions): EventFeedState {
     setMode('connecting');
     setError(undefined);
 
+    const severity = o.minSeverity === 'debug' ? undefined : o.minSeverity;
+    const nodes = fallback ? null : (o.fleetNodes ?? null);
+    const source = nodes
+      ? {
+          feed: (f: FeedName) => fleetApi.feed(f, { limit: 200, since: newestTs, severity, node: nodes }),
+          streamUrl: () => fleetApi.streamUrl(feeds, severity, nodes),
+        }
+      : {
+          feed: (f: FeedName) => lookoutApi.feed(f, { limit: 200, since: newestTs, severity }),
+          streamUrl: () => lookoutApi.streamUrl(feeds, severity),
+        };
     const fetchFeeds = async (): Promise<void> => {
-      const pages = await Promise.all(
-        feeds.map(async (f) => {
-          const page = await lookoutApi.feed(f, {
-            limit: 200,
-            since: newestTs,
-            severity: o.minSeverity === 'debug' ? undefined : o.minSeverity,
-          });
-          return page.items;
-        })
-      );
+      const pages = await Promise.all(feeds.map(async (f) => (await source.feed(f)).items));
       const all = pages.flat();
       for (const e of all) {
         if (!newestTs || e.ts > newestTs) {
@@ -121,7 +132,7 @@ export function useEventFeed(o: EventFeedOptions): EventFeedState {
         return;
       }
       let failures = 0;
-      es = new EventSource(lookoutApi.streamUrl(feeds, o.minSeverity === 'debug' ? undefined : o.minSeverity));
+      es = new EventSource(source.streamUrl());
       es.onopen = () => {
         failures = 0;
         setMode('live');
@@ -149,11 +160,17 @@ export function useEventFeed(o: EventFeedOptions): EventFeedState {
     fetchFeeds().then(
       () => !stopped && startSse(),
       (e: Error) => {
-        if (!stopped) {
-          setError(e.message);
-          setMode('error');
-          pollTimer = setTimeout(poll, o.pollMs);
+        if (stopped) {
+          return;
         }
+        if (nodes && e instanceof LookoutApiError && (e.code === 'fleet_not_enabled' || e.code === 'not_fleet_hub')) {
+          // Not a hub: this sidecar's own events are all there is.
+          setFallback(true);
+          return;
+        }
+        setError(e.message);
+        setMode('error');
+        pollTimer = setTimeout(poll, o.pollMs);
       }
     );
     return () => {
@@ -163,8 +180,8 @@ export function useEventFeed(o: EventFeedOptions): EventFeedState {
         clearTimeout(pollTimer);
       }
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- feedsKey stands for o.feeds
-  }, [feedsKey, o.minSeverity, o.pollMs, o.useSse, push]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- feedsKey stands for o.feeds, fleetKey for o.fleetNodes
+  }, [feedsKey, fleetKey, fallback, lookoutApi, o.minSeverity, o.pollMs, o.useSse, push]);
 
   return { events, pending, mode, error, flush };
 }

@@ -1,6 +1,8 @@
 import { getBackendSrv } from '@grafana/runtime';
 import { lastValueFrom } from 'rxjs';
-import { lookoutApi, proxyUrl } from '../api';
+import { proxyUrl, createLookoutApi } from '../api';
+
+const lookoutApi = createLookoutApi();
 import { fakeBackend } from './backend';
 import { contractProblems, routeOf, takeViolations } from './contract';
 import { makeEvent, makeIncident, makeStatus } from './fixtures';

@@ -56,8 +56,18 @@ function operation(route: string): Operation {
   return op;
 }
 
-/** The OpenAPI path template a concrete sidecar path belongs to (`api/v1/incidents/x` → `/api/v1/incidents/{id}`). */
+/** A fleet hub forwards `api/v1/fleet/nodes/<node>/api/v1/…` to that node's own `api/v1/…`, answering as it does. */
+const FORWARDED = /^\/?api\/v1\/fleet\/nodes\/[^/]+\/(api\/v1\/.*)$/;
+
+/**
+ * The OpenAPI path template a concrete sidecar path belongs to (`api/v1/incidents/x` → `/api/v1/incidents/{id}`); a
+ * path the hub forwards to a node belongs to the node's own route, whose answer it passes on.
+ */
 export function routeOf(method: string, concretePath: string): string | undefined {
+  const forwarded = FORWARDED.exec(concretePath.replace(/\?.*$/, ''));
+  if (forwarded) {
+    return routeOf(method, forwarded[1]!);
+  }
   const p = '/' + concretePath.replace(/^\/+/, '').replace(/\?.*$/, '');
   const m = method.toLowerCase();
   // Literal segments win over parameters (`diagnostics/analytics` before `diagnostics/{id}`).

@@ -7,6 +7,11 @@ import type {
   Decision,
   Diagnostic,
   DiagnosticDetail,
+  FleetApplied,
+  FleetNode,
+  FleetPlan,
+  FleetPlanNode,
+  FleetResponse,
   DiagnosticsAnalytics,
   Generation,
   Incident,
@@ -470,5 +475,122 @@ export function makeAuditEntry(id: string, over: Partial<AuditEntry> = {}): Audi
     },
     'GET /api/v1/audit',
     ['items', '[]']
+  );
+}
+
+export function makeFleetNode(node: string, over: Partial<FleetNode> = {}): FleetNode {
+  return conforming(
+    {
+      node,
+      state: 'up',
+      heartbeat_at: FIXED_TS,
+      heartbeat_age_ms: 800,
+      version: '0.1.0',
+      url: `http://${node}:9469`,
+      group: 'default',
+      labels: { region: 'eu' },
+      hub: false,
+      follow_kill: true,
+      fail_safe: false,
+      started_at: FIXED_TS,
+      kill: { engaged: false, actor: null, reason: null, since: null },
+      fleet_kill: null,
+      selected: false,
+      converged: true,
+      fleet_state_readable: true,
+      outbox: { pending: 0, cursor_seq: 120 },
+      last_event: { id: '01JEVENT000000000000000000', ts: FIXED_TS, kind: 'heartbeat', received_at: FIXED_TS },
+      hub_behind: false,
+      leases: [],
+      ...over,
+    },
+    'GET /api/v1/fleet',
+    ['nodes', '[]']
+  );
+}
+
+export function makeFleet(over: Partial<FleetResponse> = {}): FleetResponse {
+  return conforming(
+    {
+      hub: 'hub-1',
+      generated_at: FIXED_TS,
+      kill: { readable: true, revision: 0, state: null },
+      nodes: [makeFleetNode('trader-1'), makeFleetNode('trader-2', { labels: { region: 'us' } })],
+      leases: [
+        {
+          lease: 'default.scheduler',
+          revision: 12,
+          holder: 'trader-1/abc123',
+          node: 'trader-1',
+          group: 'default',
+          name: 'scheduler',
+          acquired_at: FIXED_TS,
+          claimed_at: FIXED_TS,
+          valid_until: FIXED_TS,
+        },
+      ],
+      consumer: { pending: 0, last_error: null },
+      ...over,
+    },
+    'GET /api/v1/fleet'
+  );
+}
+
+export function makeFleetPlanNode(node: string, over: Partial<FleetPlanNode> = {}): FleetPlanNode {
+  return {
+    node,
+    state: 'up',
+    labels: { region: 'eu' },
+    selected: true,
+    from: { engaged: false },
+    to: { engaged: true },
+    change: true,
+    note: null,
+    ...over,
+  };
+}
+
+export function makeFleetPlan(over: Partial<FleetPlan> = {}): FleetPlan {
+  return conforming(
+    {
+      plan_id: '01JFLEETPLAN00000000000000',
+      action: 'kill',
+      selector: null,
+      revision: 4,
+      current: null,
+      nodes: [makeFleetPlanNode('trader-1'), makeFleetPlanNode('trader-2', { labels: { region: 'us' } })],
+      interlocks: [],
+      allowed: true,
+      actor: 'grafana:admin',
+      created_at: FIXED_TS,
+      expires_at: FIXED_TS,
+      ...over,
+    },
+    'POST /api/v1/fleet/actions/{name}/plan'
+  );
+}
+
+export function makeFleetApplied(plan: FleetPlan, revision: number): FleetApplied {
+  return conforming(
+    {
+      plan_id: plan.plan_id,
+      action: plan.action,
+      revision,
+      state: {
+        engaged: plan.action === 'kill',
+        selector: plan.selector,
+        actor: 'grafana:admin',
+        role: 'admin',
+        reason: 'drill',
+        plan_id: plan.plan_id,
+        hub: 'hub-1',
+        updated_at: FIXED_TS,
+      },
+      nodes: plan.nodes,
+      applied_at: FIXED_TS,
+    },
+    'POST /api/v1/fleet/actions/{name}/apply',
+    [],
+    202
   );
 }

@@ -1,7 +1,8 @@
 import React, { useEffect, useMemo, useRef, useState } from 'react';
 import { cx } from '@emotion/css';
 import { Alert, Button, Field, LoadingPlaceholder, Modal, TextArea, useStyles2 } from '@grafana/ui';
-import { lookoutApi, TERMINAL_ACTION_STATUSES, type ActionPlan, type ActionRecord } from '../../api';
+import { TERMINAL_ACTION_STATUSES, type ActionPlan, type ActionRecord } from '../../api';
+import { useLookoutApi } from '../../hooks/useNodeScope';
 import { newIdempotencyKey } from '../../data/ids';
 import { formatValue } from '../../data/format';
 import { TEST_IDS } from '../../testIds';
@@ -29,6 +30,7 @@ export function ActionFlow({
   onFinished,
   pollMs = 1000,
 }: ActionFlowProps): React.JSX.Element {
+  const lookoutApi = useLookoutApi();
   const s = useStyles2(getStyles);
   const [plan, setPlan] = useState<ActionPlan>();
   const [error, setError] = useState<string>();
@@ -47,7 +49,7 @@ export function ActionFlow({
     return () => {
       live = false;
     };
-  }, [action, params]);
+  }, [action, params, lookoutApi]);
 
   const status = record?.status;
   const terminal = status !== undefined && (TERMINAL_ACTION_STATUSES as string[]).includes(status);
@@ -66,7 +68,7 @@ export function ActionFlow({
         .then(setRecord, (e: Error) => setError(`Could not follow action ${record.id}: ${e.message}`));
     }, pollMs);
     return () => clearTimeout(h);
-  }, [record, terminal, pollMs, onFinished]);
+  }, [record, terminal, pollMs, onFinished, lookoutApi]);
 
   const onApply = async (): Promise<void> => {
     if (!plan || !reason.trim()) {

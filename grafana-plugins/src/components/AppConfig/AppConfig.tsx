@@ -3,7 +3,8 @@ import { lastValueFrom } from 'rxjs';
 import type { AppPluginMeta, PluginConfigPageProps, PluginMeta } from '@grafana/data';
 import { getBackendSrv } from '@grafana/runtime';
 import { Alert, Button, Field, FieldSet, Input, SecretInput, useStyles2 } from '@grafana/ui';
-import { lookoutApi, type StatusResponse, type WhoamiResponse } from '../../api';
+import { type StatusResponse, type WhoamiResponse } from '../../api';
+import { useLookoutApi } from '../../hooks/useNodeScope';
 import { TEST_IDS } from '../../testIds';
 import { getStyles } from './AppConfig.styles';
 
@@ -15,6 +16,7 @@ export interface AppConfigProps extends PluginConfigPageProps<AppPluginMeta<Look
 
 /** Where the sidecar lives and the token Grafana's proxy sends to it. The token is write-only. */
 export function AppConfig({ plugin }: AppConfigProps): React.JSX.Element {
+  const lookoutApi = useLookoutApi();
   const s = useStyles2(getStyles);
   const { enabled, pinned, jsonData, secureJsonFields } = plugin.meta;
   const [sidecarUrl, setSidecarUrl] = useState(jsonData?.sidecarUrl ?? '');
@@ -38,7 +40,7 @@ export function AppConfig({ plugin }: AppConfigProps): React.JSX.Element {
     return () => {
       live = false;
     };
-  }, [configured]);
+  }, [configured, lookoutApi]);
 
   const urlValid = /^https?:\/\/[^\s/]+/.test(sidecarUrl.trim());
   const canSave = urlValid && (tokenSet || token.length > 0) && !saving;

@@ -1,6 +1,6 @@
 import React from 'react';
 import { Alert, Badge, Drawer, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
-import { lookoutApi } from '../../api';
+import { useLookoutApi } from '../../hooks/useNodeScope';
 import { useAsync } from '../../hooks/useAsync';
 import { TEST_IDS } from '../../testIds';
 import { getStyles } from './DecisionDrawer.styles';
@@ -12,6 +12,7 @@ export interface DecisionDrawerProps {
 
 /** A scheduler decision's "why": verdict, inputs seen, thresholds and rule version. */
 export function DecisionDrawer({ decisionId, onClose }: DecisionDrawerProps): React.JSX.Element {
+  const lookoutApi = useLookoutApi();
   const s = useStyles2(getStyles);
   const d = useAsync(() => lookoutApi.decision(decisionId), [decisionId]);
   return (

@@ -1,7 +1,8 @@
 import React, { useState } from 'react';
 import { config } from '@grafana/runtime';
 import { Alert, Button, Input, useStyles2 } from '@grafana/ui';
-import { type Diagnostic, diagnosticsApi } from '../../api';
+import { type Diagnostic } from '../../api';
+import { useDiagnosticsApi } from '../../hooks/useNodeScope';
 import type { Availability } from '../../data/roles';
 import { TEST_IDS } from '../../testIds';
 import { getStyles } from './DiagnosticAssign.styles';
@@ -15,6 +16,7 @@ export interface DiagnosticAssignProps {
 
 /** Assign a diagnostic to someone (the sidecar notifies them), to yourself, or unassign it. */
 export function DiagnosticAssign({ diagnostic, write, onChanged }: DiagnosticAssignProps): React.JSX.Element {
+  const diagnosticsApi = useDiagnosticsApi();
   const s = useStyles2(getStyles);
   const [assignee, setAssignee] = useState(diagnostic.assignee ?? '');
   const [busy, setBusy] = useState(false);

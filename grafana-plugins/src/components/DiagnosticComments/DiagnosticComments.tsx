@@ -1,6 +1,7 @@
 import React, { useState } from 'react';
 import { Alert, Badge, Button, TextArea, useStyles2 } from '@grafana/ui';
-import { type DiagnosticComment, diagnosticsApi } from '../../api';
+import { type DiagnosticComment } from '../../api';
+import { useDiagnosticsApi } from '../../hooks/useNodeScope';
 import type { Availability } from '../../data/roles';
 import { TEST_IDS } from '../../testIds';
 import { getStyles } from './DiagnosticComments.styles';
@@ -20,6 +21,7 @@ export function DiagnosticComments({
   write,
   onAdded,
 }: DiagnosticCommentsProps): React.JSX.Element {
+  const diagnosticsApi = useDiagnosticsApi();
   const s = useStyles2(getStyles);
   const [body, setBody] = useState('');
   const [busy, setBusy] = useState(false);

@@ -1,6 +1,7 @@
 import React, { useState } from 'react';
 import { Alert, Badge, Button, Drawer, LoadingPlaceholder, Tag, TextLink, useStyles2 } from '@grafana/ui';
-import { type Diagnostic, diagnosticsApi, type InvalidTransitionDetails } from '../../api';
+import { type Diagnostic, type InvalidTransitionDetails } from '../../api';
+import { useDiagnosticsApi } from '../../hooks/useNodeScope';
 import {
   describeInvalidTransition,
   formatSeconds,
@@ -33,6 +34,7 @@ const when = (iso: string | null): string => (iso ? `${iso.replace('T', ' ').sli
 
 /** A diagnostic's fields, status moves, assignment, edit, linked incidents, comments and history. */
 export function DiagnosticDrawer({ diagnosticId, onClose, onChanged }: DiagnosticDrawerProps): React.JSX.Element {
+  const diagnosticsApi = useDiagnosticsApi();
   const s = useStyles2(getStyles);
   const detail = useAsync(() => diagnosticsApi.get(diagnosticId), [diagnosticId]);
   const [conflict, setConflict] = useState<InvalidTransitionDetails>();

@@ -1,12 +1,7 @@
 import React, { useState } from 'react';
 import { Alert, Button, Field, Input, Modal, RadioButtonGroup, TagsInput, TextArea, useStyles2 } from '@grafana/ui';
-import {
-  type Diagnostic,
-  type DiagnosticDraft,
-  diagnosticsApi,
-  type DiagnosticSeverity,
-  LookoutApiError,
-} from '../../api';
+import { type Diagnostic, type DiagnosticDraft, type DiagnosticSeverity, LookoutApiError } from '../../api';
+import { useDiagnosticsApi } from '../../hooks/useNodeScope';
 import { EMPTY_FORM, type DiagnosticFormValues, fieldErrorsOf, formValuesOf, patchOf } from '../../data/diagnostics';
 import { TEST_IDS } from '../../testIds';
 import { getStyles } from './DiagnosticFormModal.styles';
@@ -40,6 +35,7 @@ function draftOf(v: DiagnosticFormValues): DiagnosticDraft {
 
 /** Create or edit a diagnostic; the sidecar's 400 field paths (`body.title`, …) show next to their fields. */
 export function DiagnosticFormModal({ diagnostic, onSaved, onDismiss }: DiagnosticFormModalProps): React.JSX.Element {
+  const diagnosticsApi = useDiagnosticsApi();
   const s = useStyles2(getStyles);
   const initial = diagnostic ? formValuesOf(diagnostic) : EMPTY_FORM;
   const [values, setValues] = useState<DiagnosticFormValues>(initial);

@@ -3,11 +3,11 @@ import { Button, useStyles2 } from '@grafana/ui';
 import {
   type Diagnostic,
   type DiagnosticDetail,
-  diagnosticsApi,
   type DiagnosticStatus,
   type InvalidTransitionDetails,
   LookoutApiError,
 } from '../../api';
+import { useDiagnosticsApi } from '../../hooks/useNodeScope';
 import { isInvalidTransition, statusLabel, TRANSITION_LABELS } from '../../data/diagnostics';
 import type { Availability } from '../../data/roles';
 import { TEST_IDS } from '../../testIds';
@@ -32,6 +32,7 @@ export function DiagnosticTransitions({
   onChanged,
   onConflict,
 }: DiagnosticTransitionsProps): React.JSX.Element {
+  const diagnosticsApi = useDiagnosticsApi();
   const s = useStyles2(getStyles);
   const [pending, setPending] = useState<Move>();
   const reason = write.enabled ? undefined : write.reason;

@@ -1,6 +1,7 @@
 import React from 'react';
 import { Alert, Badge, Drawer, LoadingPlaceholder, useStyles2, type BadgeColor } from '@grafana/ui';
-import { lookoutApi, type Generation } from '../../api';
+import { type Generation } from '../../api';
+import { useLookoutApi } from '../../hooks/useNodeScope';
 import { formatValue } from '../../data/format';
 import { useAsync } from '../../hooks/useAsync';
 import { TEST_IDS } from '../../testIds';
@@ -23,6 +24,7 @@ const BADGE: Record<string, BadgeColor> = {
 
 /** Drawer with one generation's KPIs, notes and calibration images. */
 export function GenerationDetails({ generation: g, onClose, actions }: GenerationDetailsProps): React.JSX.Element {
+  const lookoutApi = useLookoutApi();
   const s = useStyles2(getStyles);
   const images = useAsync(() => lookoutApi.calibration({ generation: g.id, limit: 48 }), [g.id]);
   return (

@@ -1,7 +1,8 @@
 import React from 'react';
 import { PluginPage } from '@grafana/runtime';
 import { Alert, Badge, type BadgeColor, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
-import { type Agent, lookoutApi } from '../../api';
+import { type Agent } from '../../api';
+import { useLookoutApi } from '../../hooks/useNodeScope';
 import { formatValue, timeAgo } from '../../data/format';
 import { useAsync } from '../../hooks/useAsync';
 import { TEST_IDS } from '../../testIds';
@@ -15,6 +16,7 @@ const AGENT_STATUS_COLOR: Record<Agent['status'], BadgeColor> = {
 };
 
 export function AgentsTasks(): React.JSX.Element {
+  const lookoutApi = useLookoutApi();
   const s = useStyles2(getStyles);
   const agents = useAsync(() => lookoutApi.agents(), [], { intervalMs: 10_000 });
   const tasks = useAsync(() => lookoutApi.tasks(), [], { intervalMs: 10_000 });

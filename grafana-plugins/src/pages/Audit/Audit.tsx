@@ -1,12 +1,14 @@
 import React, { useCallback, useEffect, useState } from 'react';
 import { PluginPage } from '@grafana/runtime';
 import { Alert, Button, EmptyState, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
-import { lookoutApi, type AuditEntry } from '../../api';
+import { type AuditEntry } from '../../api';
+import { useLookoutApi } from '../../hooks/useNodeScope';
 import { currentOrgRole, hasRole } from '../../data/roles';
 import { TEST_IDS } from '../../testIds';
 import { getStyles } from './Audit.styles';
 
 export function Audit(): React.JSX.Element {
+  const lookoutApi = useLookoutApi();
   const s = useStyles2(getStyles);
   const isAdmin = hasRole(currentOrgRole(), 'Admin');
   const [items, setItems] = useState<AuditEntry[]>([]);
@@ -14,19 +16,22 @@ export function Audit(): React.JSX.Element {
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string>();
 
-  const load = useCallback(async (from?: string | null) => {
-    setLoading(true);
-    setError(undefined);
-    try {
-      const page = await lookoutApi.audit(from);
-      setItems((cur) => (from ? [...cur, ...page.items] : page.items));
-      setCursor(page.next_cursor ?? null);
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setLoading(false);
-    }
-  }, []);
+  const load = useCallback(
+    async (from?: string | null) => {
+      setLoading(true);
+      setError(undefined);
+      try {
+        const page = await lookoutApi.audit(from);
+        setItems((cur) => (from ? [...cur, ...page.items] : page.items));
+        setCursor(page.next_cursor ?? null);
+      } catch (e) {
+        setError((e as Error).message);
+      } finally {
+        setLoading(false);
+      }
+    },
+    [lookoutApi]
+  );
 
   useEffect(() => {
     if (isAdmin) {

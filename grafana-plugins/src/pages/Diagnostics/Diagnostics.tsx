@@ -2,7 +2,13 @@ import React, { useCallback, useEffect, useRef, useState } from 'react';
 import { Route, Routes, useNavigate, useParams } from 'react-router';
 import { PluginPage } from '@grafana/runtime';
 import { Alert, Button, EmptyState, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
-import { type Diagnostic, type DiagnosticsAnalytics as Analytics, diagnosticsApi, LookoutApiError } from '../../api';
+import {
+  type Diagnostic,
+  type DiagnosticsAnalytics as Analytics,
+  type DiagnosticsApi,
+  LookoutApiError,
+} from '../../api';
+import { useDiagnosticsApi } from '../../hooks/useNodeScope';
 import { DiagnosticDrawer } from '../../components/DiagnosticDrawer';
 import { DiagnosticFilters } from '../../components/DiagnosticFilters';
 import { DiagnosticFormModal } from '../../components/DiagnosticFormModal';
@@ -19,7 +25,7 @@ const PAGE_SIZE = 50;
 const LIST_URL = `${PLUGIN_BASE_URL}/${ROUTES.Diagnostics}`;
 
 /** Analytics with the selected diagnostic's estimate; a selected id the sidecar does not know only loses the estimate. */
-async function loadAnalytics(selectedId: string | undefined): Promise<Analytics> {
+async function loadAnalytics(diagnosticsApi: DiagnosticsApi, selectedId: string | undefined): Promise<Analytics> {
   try {
     return await diagnosticsApi.analytics({ diagnostic: selectedId });
   } catch (e) {
@@ -32,6 +38,7 @@ async function loadAnalytics(selectedId: string | undefined): Promise<Analytics>
 
 /** The diagnostics tracker: analytics strip, filters, the cursor-paged list and the detail at `diagnostics/:id`. */
 export function Diagnostics(): React.JSX.Element {
+  const diagnosticsApi = useDiagnosticsApi();
   const s = useStyles2(getStyles);
   const navigate = useNavigate();
   const selectedId = useParams()['*'] || undefined;
@@ -42,31 +49,34 @@ export function Diagnostics(): React.JSX.Element {
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string>();
   const [creating, setCreating] = useState(false);
-  const analytics = useAsync(() => loadAnalytics(selectedId), [selectedId]);
+  const analytics = useAsync(() => loadAnalytics(diagnosticsApi, selectedId), [diagnosticsApi, selectedId]);
   // Only the newest list request may write the list: a slow page of old filters must not land after new ones.
   const requestId = useRef(0);
 
-  const load = useCallback(async (f: DiagnosticFilterState, from: string | null): Promise<void> => {
-    const id = ++requestId.current;
-    setLoading(true);
-    setError(undefined);
-    try {
-      const page = await diagnosticsApi.list(toListQuery(f, from, PAGE_SIZE));
-      if (id !== requestId.current) {
-        return;
+  const load = useCallback(
+    async (f: DiagnosticFilterState, from: string | null): Promise<void> => {
+      const id = ++requestId.current;
+      setLoading(true);
+      setError(undefined);
+      try {
+        const page = await diagnosticsApi.list(toListQuery(f, from, PAGE_SIZE));
+        if (id !== requestId.current) {
+          return;
+        }
+        setItems((cur) => (from ? [...cur, ...page.items] : page.items));
+        setCursor(page.next_cursor ?? null);
+      } catch (e) {
+        if (id === requestId.current) {
+          setError((e as Error).message);
+        }
+      } finally {
+        if (id === requestId.current) {
+          setLoading(false);
+        }
       }
-      setItems((cur) => (from ? [...cur, ...page.items] : page.items));
-      setCursor(page.next_cursor ?? null);
-    } catch (e) {
-      if (id === requestId.current) {
-        setError((e as Error).message);
-      }
-    } finally {
-      if (id === requestId.current) {
-        setLoading(false);
-      }
-    }
-  }, []);
+    },
+    [diagnosticsApi]
+  );
 
   useEffect(() => {
     // eslint-disable-next-line react-hooks/set-state-in-effect -- load() starts the request; its state updates mirror it

@@ -2,7 +2,8 @@ import React, { useState } from 'react';
 import { AppLink } from '../../components/AppLink';
 import { PluginPage } from '@grafana/runtime';
 import { Alert, Badge, Button, EmptyState, LoadingPlaceholder, RadioButtonGroup, useStyles2 } from '@grafana/ui';
-import { lookoutApi, type Incident } from '../../api';
+import { type Incident } from '../../api';
+import { useLookoutApi } from '../../hooks/useNodeScope';
 import { NoteModal } from '../../components/NoteModal';
 import { diagnosticUrl } from '../../constants';
 import { timeAgo } from '../../data/format';
@@ -19,6 +20,7 @@ const FILTERS = [
 ];
 
 export function Incidents(): React.JSX.Element {
+  const lookoutApi = useLookoutApi();
   const s = useStyles2(getStyles);
   const [filter, setFilter] = useState('open');
   const list = useAsync(() => lookoutApi.incidents(filter || undefined), [filter], { intervalMs: 15_000 });

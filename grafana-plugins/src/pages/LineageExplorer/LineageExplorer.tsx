@@ -2,7 +2,8 @@ import React, { useState } from 'react';
 import { dateTime, type DateTime } from '@grafana/data';
 import { PluginPage } from '@grafana/runtime';
 import { Alert, Button, DateTimePicker, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
-import { lookoutApi, type Generation } from '../../api';
+import { type Generation } from '../../api';
+import { useLookoutApi } from '../../hooks/useNodeScope';
 import { ActionFlow } from '../../components/ActionFlow';
 import { GenerationDetails } from '../../components/GenerationDetails';
 import { LineageGraph } from '../../components/LineageGraph';
@@ -14,6 +15,7 @@ import { getStyles } from './LineageExplorer.styles';
 
 /** "What was serving at T": the lineage as of a time, and a guarded rollback to a chosen generation. */
 export function LineageExplorer(): React.JSX.Element {
+  const lookoutApi = useLookoutApi();
   const s = useStyles2(getStyles);
   const [at, setAt] = useState<DateTime | undefined>();
   const atIso = at?.toISOString();

@@ -1,7 +1,7 @@
 import React, { useState } from 'react';
 import { PluginPage } from '@grafana/runtime';
 import { Alert, Badge, Button, LinkButton, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
-import { lookoutApi } from '../../api';
+import { useLookoutApi } from '../../hooks/useNodeScope';
 import { DecisionDrawer } from '../../components/DecisionDrawer';
 import { KillSwitchBanner } from '../../components/KillSwitchBanner';
 import { PLUGIN_BASE_URL, ROUTES } from '../../constants';
@@ -12,6 +12,7 @@ import { TEST_IDS } from '../../testIds';
 import { getStyles } from './Overview.styles';
 
 export function Overview(): React.JSX.Element {
+  const lookoutApi = useLookoutApi();
   const s = useStyles2(getStyles);
   const status = useAsync(() => lookoutApi.status(), [], { intervalMs: 10_000 });
   const incidents = useAsync(() => lookoutApi.incidents('open'), [], { intervalMs: 10_000 });

@@ -3,12 +3,12 @@ import { PluginPage } from '@grafana/runtime';
 import { Alert, Badge, Button, Collapse, LoadingPlaceholder, TextArea, TextLink, useStyles2 } from '@grafana/ui';
 import {
   LookoutApiError,
-  lookoutApi,
   type PolicyProblem,
   type PolicyResponse,
   type PolicyRule,
   type PolicyValidation,
 } from '../../api';
+import { useLookoutApi } from '../../hooks/useNodeScope';
 import { currentOrgRole, hasRole } from '../../data/roles';
 import { timeAgo } from '../../data/format';
 import { useAsync } from '../../hooks/useAsync';
@@ -61,6 +61,7 @@ function Runbook({ href }: { href: string | null }): React.JSX.Element {
 }
 
 function Validator(): React.JSX.Element {
+  const lookoutApi = useLookoutApi();
   const s = useStyles2(getStyles);
   const [content, setContent] = useState('');
   const [busy, setBusy] = useState(false);
@@ -248,6 +249,7 @@ function Running({ policy }: { policy: PolicyResponse }): React.JSX.Element {
 
 /** The running safety policy: its version and source, rules and policies with reason and runbook, and a dry run. */
 export function Policy(): React.JSX.Element {
+  const lookoutApi = useLookoutApi();
   const policy = useAsync(() => lookoutApi.policy(), [], { intervalMs: 15_000 });
   const canValidate = hasRole(currentOrgRole(), 'Editor');
   return (

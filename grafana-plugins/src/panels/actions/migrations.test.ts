@@ -30,9 +30,22 @@ describe('actions panel option migrations', () => {
     });
   });
 
-  describe('0.1.x (current)', () => {
+  describe('0.1.x, before the node picker and the fleet buttons', () => {
+    it('keeps its options, acts on the sidecar the app talks to and shows the fleet buttons on a hub', () => {
+      const before = { buttons: ['kill'], customActions: 'drain', refreshSeconds: 2 };
+      expect(migrateActionsOptions(panel(before, '0.1.0'))).toEqual({ ...before, node: '', showFleet: true });
+    });
+  });
+
+  describe('with the node picker and the fleet buttons (current)', () => {
     it('leaves current options as they are', () => {
-      const current = { buttons: ['kill'], customActions: 'drain', refreshSeconds: 2 };
+      const current = {
+        node: '${node:csv}',
+        buttons: ['kill'],
+        customActions: 'drain',
+        refreshSeconds: 2,
+        showFleet: false,
+      };
       expect(migrateActionsOptions(panel(current, '0.1.0'))).toEqual(current);
     });
   });

@@ -1,3 +1,4 @@
+import { DEFAULT_NODE } from '../nodeOption';
 import type { PanelModel } from '@grafana/data';
 import { DEFAULT_ACTIONS_OPTIONS, type ActionsOptions } from './types';
 
@@ -21,5 +22,9 @@ export function migrateActionsOptions(panel: PanelModel<ActionsOptions>): Action
     }
   }
   delete o.refresh;
+  // 0.2: the node picker. Panels saved before it show the sidecar the app talks to, as they did.
+  if (typeof o.node !== 'string') {
+    o.node = DEFAULT_NODE;
+  }
   return { ...DEFAULT_ACTIONS_OPTIONS, ...(o as Partial<ActionsOptions>) };
 }

@@ -1,4 +1,5 @@
 import { PanelPlugin } from '@grafana/data';
+import { addNodeOption } from '../nodeOption';
 import { multiSelectOptions } from '../multiSelectOptions';
 import { ActionsPanel } from './components/ActionsPanel';
 import { migrateActionsOptions } from './migrations';
@@ -7,7 +8,10 @@ import { BUILTIN_ACTIONS, DEFAULT_ACTIONS_OPTIONS, type ActionsOptions } from '.
 export const plugin = new PanelPlugin<ActionsOptions>(ActionsPanel)
   .setMigrationHandler(migrateActionsOptions)
   .setPanelOptions((builder) =>
-    builder
+    addNodeOption(
+      builder,
+      'The node these buttons act on: a node name or ${node:csv}, through the hub (the node checks your role); empty: the sidecar the app talks to'
+    )
       .addMultiSelect({
         path: 'buttons',
         name: 'Actions',
@@ -26,5 +30,11 @@ export const plugin = new PanelPlugin<ActionsOptions>(ActionsPanel)
         name: 'State refresh (s)',
         defaultValue: DEFAULT_ACTIONS_OPTIONS.refreshSeconds,
         settings: { min: 1, integer: true },
+      })
+      .addBooleanSwitch({
+        path: 'showFleet',
+        name: 'Fleet kill and release',
+        description: 'When the sidecar the app talks to is a fleet hub: stop or release every node (or some) at once',
+        defaultValue: DEFAULT_ACTIONS_OPTIONS.showFleet,
       })
   );

@@ -24,12 +24,19 @@ describe('feed panel option migrations', () => {
     });
   });
 
-  describe('0.1.x (current)', () => {
+  describe('0.1.x, before the node picker', () => {
     it('keeps valid options and drops unknown feeds and severities', () => {
       const o = migrateFeedOptions(
         panel({ feeds: ['scheduler', 'bogus'], minSeverity: 'loud', maxRows: 10, pollSeconds: 2 }, '0.1.0')
       );
-      expect(o).toEqual({ feeds: ['scheduler'], minSeverity: 'info', maxRows: 10, pollSeconds: 2 });
+      expect(o).toEqual({ node: '', feeds: ['scheduler'], minSeverity: 'info', maxRows: 10, pollSeconds: 2 });
+    });
+  });
+
+  describe('with the node picker (current)', () => {
+    it('keeps the chosen nodes, and shows the sidecar itself when the node is not text', () => {
+      expect(migrateFeedOptions(panel({ node: '${node:csv}', feeds: ['guardian'] }, '0.1.0')).node).toBe('${node:csv}');
+      expect(migrateFeedOptions(panel({ node: null }, '0.1.0')).node).toBe('');
     });
   });
 });

@@ -1,3 +1,4 @@
+import { DEFAULT_NODE } from '../nodeOption';
 import type { PanelModel } from '@grafana/data';
 import { FEEDS, SEVERITIES, type FeedName, type Severity } from '../../api';
 import { DEFAULT_FEED_OPTIONS, type FeedOptions } from './types';
@@ -16,6 +17,10 @@ export function migrateFeedOptions(panel: PanelModel<FeedOptions>): FeedOptions 
     o.minSeverity = o.severity === 'warn' ? 'warning' : o.severity;
   }
   delete o.severity;
+  // 0.2: the node picker. Panels saved before it show the sidecar the app talks to, as they did.
+  if (typeof o.node !== 'string') {
+    o.node = DEFAULT_NODE;
+  }
   const out = { ...DEFAULT_FEED_OPTIONS, ...(o as Partial<FeedOptions>) };
   out.feeds = (Array.isArray(out.feeds) ? out.feeds : []).filter((f): f is FeedName =>
     (FEEDS as readonly string[]).includes(f)

@@ -24,9 +24,16 @@ describe('gallery panel option migrations', () => {
     });
   });
 
-  describe('0.1.x (current)', () => {
-    it('keeps current options', () => {
+  describe('0.1.x, before the node picker', () => {
+    it('keeps its options and shows the sidecar the app talks to, as it did', () => {
       const o = { generation: 'g2', kind: 'pnl', pageSize: 10, tileWidth: 120 };
+      expect(migrateGalleryOptions(panel(o, '0.1.0'))).toEqual({ ...o, node: '' });
+    });
+  });
+
+  describe('with the node picker (current)', () => {
+    it('keeps current options', () => {
+      const o = { node: 'trader-1', generation: 'g2', kind: 'pnl', pageSize: 10, tileWidth: 120 };
       expect(migrateGalleryOptions(panel(o, '0.1.0'))).toEqual(o);
     });
   });

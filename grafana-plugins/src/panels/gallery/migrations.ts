@@ -1,3 +1,4 @@
+import { DEFAULT_NODE } from '../nodeOption';
 import type { PanelModel } from '@grafana/data';
 import { DEFAULT_GALLERY_OPTIONS, type GalleryOptions } from './types';
 
@@ -12,6 +13,10 @@ export function migrateGalleryOptions(panel: PanelModel<GalleryOptions>): Galler
   delete o.limit;
   if (o.generation === '*') {
     o.generation = '';
+  }
+  // 0.2: the node picker. Panels saved before it show the sidecar the app talks to, as they did.
+  if (typeof o.node !== 'string') {
+    o.node = DEFAULT_NODE;
   }
   return { ...DEFAULT_GALLERY_OPTIONS, ...(o as Partial<GalleryOptions>) };
 }

@@ -1,4 +1,7 @@
+import { DEFAULT_NODE } from '../nodeOption';
 export interface GalleryOptions {
+  /** Which node the panel shows (data/nodeChoice.ts): a node name, `${node:csv}`, or empty for the sidecar itself. */
+  node: string;
   /** Generation to show first; empty = all. Dashboard variables are interpolated. */
   generation: string;
   /** Image kind to show first; empty = all. */
@@ -9,4 +12,10 @@ export interface GalleryOptions {
   tileWidth: number;
 }
 
-export const DEFAULT_GALLERY_OPTIONS: GalleryOptions = { generation: '', kind: '', pageSize: 40, tileWidth: 180 };
+export const DEFAULT_GALLERY_OPTIONS: GalleryOptions = {
+  node: DEFAULT_NODE,
+  generation: '',
+  kind: '',
+  pageSize: 40,
+  tileWidth: 180,
+};

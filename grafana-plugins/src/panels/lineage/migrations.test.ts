@@ -24,12 +24,24 @@ describe('lineage panel option migrations', () => {
     });
   });
 
-  describe('0.1.x (current)', () => {
-    it('keeps current options', () => {
+  describe('0.1.x, before the node picker', () => {
+    it('keeps its options and shows the sidecar the app talks to, as it did', () => {
       expect(migrateLineageOptions(panel({ showSummary: false, refreshSeconds: 5 }, '0.1.0'))).toEqual({
+        node: '',
         showSummary: false,
         refreshSeconds: 5,
       });
+    });
+  });
+
+  describe('with the node picker (current)', () => {
+    it('keeps the chosen node', () => {
+      const o = { node: '${node:csv}', showSummary: true, refreshSeconds: 15 };
+      expect(migrateLineageOptions(panel(o, '0.1.0'))).toEqual(o);
+    });
+
+    it('shows the sidecar itself when the node is not text', () => {
+      expect(migrateLineageOptions(panel({ node: 7 }, '0.1.0')).node).toBe('');
     });
   });
 });

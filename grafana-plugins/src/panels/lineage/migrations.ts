@@ -1,3 +1,4 @@
+import { DEFAULT_NODE } from '../nodeOption';
 import type { PanelModel } from '@grafana/data';
 import { DEFAULT_LINEAGE_OPTIONS, type LineageOptions } from './types';
 
@@ -17,5 +18,9 @@ export function migrateLineageOptions(panel: PanelModel<LineageOptions>): Lineag
     }
   }
   delete o.refresh;
+  // 0.2: the node picker. Panels saved before it show the sidecar the app talks to, as they did.
+  if (typeof o.node !== 'string') {
+    o.node = DEFAULT_NODE;
+  }
   return { ...DEFAULT_LINEAGE_OPTIONS, ...(o as Partial<LineageOptions>) };
 }

@@ -2,8 +2,8 @@ import React from 'react';
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { PanelProps } from '@grafana/data';
-import { fakeBackend, setOrgRole } from '../../../../test/backend';
-import { makeActionRecord, makePlan, makeStatus } from '../../../../test/fixtures';
+import { fakeBackend, HttpFailure, setOrgRole } from '../../../../test/backend';
+import { makeActionRecord, makeFleet, makePlan, makeStatus } from '../../../../test/fixtures';
 import { TEST_IDS } from '../../../../testIds';
 import { DEFAULT_ACTIONS_OPTIONS, type ActionsOptions } from '../../types';
 import { ActionsPanel } from './ActionsPanel';
@@ -13,6 +13,7 @@ const props = (options: Partial<ActionsOptions> = {}): PanelProps<ActionsOptions
     options: { ...DEFAULT_ACTIONS_OPTIONS, ...options },
     width: 400,
     height: 300,
+    replaceVariables: (v: string) => v,
   }) as unknown as PanelProps<ActionsOptions>;
 
 describe('ActionsPanel', () => {
@@ -84,5 +85,51 @@ describe('ActionsPanel', () => {
     fakeBackend({ 'GET api/v1/status': () => makeStatus() });
     render(<ActionsPanel {...props({ buttons: [] })} />);
     expect(screen.getByText('No actions selected')).toBeInTheDocument();
+  });
+
+  it('shows fleet kill and release when the app talks to a fleet hub: the kill for Editors, the release for Admins', async () => {
+    setOrgRole('Editor');
+    fakeBackend({
+      'GET api/v1/status': () => makeStatus(),
+      'GET api/v1/fleet': () => makeFleet(),
+    });
+    render(<ActionsPanel {...props()} />);
+    const fleet = await screen.findByTestId(TEST_IDS.actionsPanel.fleet);
+    expect(fleet).toHaveTextContent('Fleet of 2 nodes (2 up)');
+    expect(screen.getByTestId(TEST_IDS.actionsPanel.fleetButton('kill'))).toBeEnabled();
+    expect(screen.getByTestId(TEST_IDS.actionsPanel.fleetButton('kill_release'))).toBeDisabled();
+  });
+
+  it('shows no fleet buttons on a sidecar that is not a hub, nor when they are switched off', async () => {
+    fakeBackend({
+      'GET api/v1/status': () => makeStatus(),
+      'GET api/v1/fleet': () => {
+        throw new HttpFailure(409, { error: { code: 'fleet_not_enabled', message: 'fleet mode is off' } });
+      },
+    });
+    const first = render(<ActionsPanel {...props()} />);
+    await screen.findByTestId(TEST_IDS.killSwitch.banner);
+    await waitFor(() => expect(screen.queryByTestId(TEST_IDS.actionsPanel.fleet)).not.toBeInTheDocument());
+    first.unmount();
+    const { calls } = fakeBackend({ 'GET api/v1/status': () => makeStatus(), 'GET api/v1/fleet': () => makeFleet() });
+    render(<ActionsPanel {...props({ showFleet: false })} />);
+    await screen.findByTestId(TEST_IDS.killSwitch.banner);
+    expect(calls.map((c) => c.path)).not.toContain('api/v1/fleet');
+  });
+
+  it('acts on the node its node option names, through the hub', async () => {
+    setOrgRole('Editor');
+    const { calls } = fakeBackend({
+      'GET api/v1/fleet/nodes/trader-2/api/v1/status': () => makeStatus({ node: 'trader-2' }),
+      'POST api/v1/fleet/nodes/trader-2/api/v1/actions/kill/plan': () => makePlan(),
+    });
+    render(<ActionsPanel {...props({ node: 'trader-2', buttons: ['kill'], showFleet: false })} />);
+    await screen.findByTestId(TEST_IDS.killSwitch.banner);
+    await userEvent.click(screen.getByRole('button', { name: 'kill' }));
+    await screen.findByTestId(TEST_IDS.actionFlow.changes);
+    expect(calls.map((c) => c.path)).toEqual([
+      'api/v1/fleet/nodes/trader-2/api/v1/status',
+      'api/v1/fleet/nodes/trader-2/api/v1/actions/kill/plan',
+    ]);
   });
 });

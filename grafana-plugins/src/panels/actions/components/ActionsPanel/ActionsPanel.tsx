@@ -1,8 +1,11 @@
 import React, { useCallback, useMemo, useState } from 'react';
 import type { PanelProps } from '@grafana/data';
 import { Alert, Button, EmptyState, useStyles2 } from '@grafana/ui';
-import { lookoutApi, type ActionRecord } from '../../../../api';
+import { type ActionRecord } from '../../../../api';
+import { NodeScopeProvider, useLookoutApi } from '../../../../hooks/useNodeScope';
+import { resolveNodeChoice, singleNode } from '../../../../data/nodeChoice';
 import { ActionFlow } from '../../../../components/ActionFlow';
+import { FleetButtons } from '../FleetButtons';
 import { KillSwitchBanner } from '../../../../components/KillSwitchBanner';
 import { actionAvailability, currentOrgRole } from '../../../../data/roles';
 import { useAsync } from '../../../../hooks/useAsync';
@@ -12,7 +15,8 @@ import { getStyles } from './ActionsPanel.styles';
 
 const DESTRUCTIVE = new Set(['kill', 'rollback', 'kill_release']);
 
-export function ActionsPanel({ options }: PanelProps<ActionsOptions>): React.JSX.Element {
+function ActionsPanelBody({ options }: PanelProps<ActionsOptions>): React.JSX.Element {
+  const lookoutApi = useLookoutApi();
   const s = useStyles2(getStyles);
   const role = currentOrgRole();
   const status = useAsync(() => lookoutApi.status(), [], { intervalMs: (options.refreshSeconds || 5) * 1000 });
@@ -78,6 +82,22 @@ export function ActionsPanel({ options }: PanelProps<ActionsOptions>): React.JSX
         </div>
       )}
       {open && <ActionFlow action={open} onDismiss={() => setOpen(undefined)} onFinished={onFinished} />}
+      {/* The fleet's own buttons act on the hub the app talks to, whatever node the panel shows. */}
+      {options.showFleet && (
+        <NodeScopeProvider node={null}>
+          <FleetButtons refreshSeconds={options.refreshSeconds || 5} />
+        </NodeScopeProvider>
+      )}
     </div>
+  );
+}
+
+/** The panel, reading the node its `node` option picks (through the hub), or the sidecar the app talks to. */
+export function ActionsPanel(props: PanelProps<ActionsOptions>): React.JSX.Element {
+  const node = singleNode(resolveNodeChoice(props.replaceVariables(props.options.node ?? '')));
+  return (
+    <NodeScopeProvider node={node}>
+      <ActionsPanelBody {...props} />
+    </NodeScopeProvider>
   );
 }

@@ -16,8 +16,10 @@ export interface FeedListProps {
   canAck: boolean;
   ackDisabledReason?: string;
   acked: Set<string>;
-  onAck: (incidentId: string) => void;
-  onWhy: (decisionId: string) => void;
+  onAck: (incidentId: string, event: LookoutEvent) => void;
+  onWhy: (decisionId: string, event: LookoutEvent) => void;
+  /** Show each event's node (a feed of several nodes). */
+  showNode?: boolean;
 }
 
 const OVERSCAN = 8;
@@ -93,6 +95,7 @@ export function FeedList(p: FeedListProps): React.JSX.Element {
               acked={incidentIdOf(e) ? p.acked.has(incidentIdOf(e)!) : false}
               onAck={p.onAck}
               onWhy={p.onWhy}
+              showNode={p.showNode}
             />
           ))}
         </div>
@@ -110,8 +113,9 @@ interface FeedRowProps {
   canAck: boolean;
   ackDisabledReason?: string;
   acked: boolean;
-  onAck: (incidentId: string) => void;
-  onWhy: (decisionId: string) => void;
+  onAck: (incidentId: string, event: LookoutEvent) => void;
+  onWhy: (decisionId: string, event: LookoutEvent) => void;
+  showNode?: boolean;
 }
 
 /** One row; memoized so scrolling only mounts rows entering the window and moves the others. */
@@ -126,6 +130,7 @@ const FeedRow = React.memo(function FeedRow({
   acked,
   onAck,
   onWhy,
+  showNode,
 }: FeedRowProps) {
   const incident = incidentIdOf(e);
   const decision = decisionIdOf(e);
@@ -139,6 +144,7 @@ const FeedRow = React.memo(function FeedRow({
       <span className={s.source}>{e.source}</span>
       <span className={s.kind}>{e.kind}</span>
       <span title={e.subject ?? ''}>
+        {showNode ? `${e.node} · ` : ''}
         {e.subject}
         {e.actor ? ` · by ${e.actor}` : ''}
       </span>
@@ -155,13 +161,13 @@ const FeedRow = React.memo(function FeedRow({
             variant="secondary"
             disabled={!canAck || acked}
             title={!canAck ? ackDisabledReason : undefined}
-            onClick={() => onAck(incident)}
+            onClick={() => onAck(incident, e)}
           >
             {acked ? 'Acked' : 'Ack'}
           </Button>
         )}
         {decision && (
-          <Button size="sm" variant="secondary" fill="text" icon="question-circle" onClick={() => onWhy(decision)}>
+          <Button size="sm" variant="secondary" fill="text" icon="question-circle" onClick={() => onWhy(decision, e)}>
             Why
           </Button>
         )}

@@ -2,7 +2,7 @@ import React from 'react';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { PanelProps } from '@grafana/data';
-import { fakeBackend, setOrgRole } from '../../../../test/backend';
+import { fakeBackend, HttpFailure, setOrgRole } from '../../../../test/backend';
 import { FakeEventSource } from '../../../../test/eventSource';
 import { FIXED_TS, makeDecision, makeEvent, makeIncident } from '../../../../test/fixtures';
 import { TEST_IDS } from '../../../../testIds';
@@ -10,7 +10,12 @@ import { DEFAULT_FEED_OPTIONS, type FeedOptions } from '../../types';
 import { FeedPanel } from './FeedPanel';
 
 const props = (o: Partial<FeedOptions> = {}): PanelProps<FeedOptions> =>
-  ({ options: { ...DEFAULT_FEED_OPTIONS, ...o }, width: 800, height: 400 }) as unknown as PanelProps<FeedOptions>;
+  ({
+    options: { ...DEFAULT_FEED_OPTIONS, ...o },
+    width: 800,
+    height: 400,
+    replaceVariables: (v: string) => v,
+  }) as unknown as PanelProps<FeedOptions>;
 
 describe('FeedPanel', () => {
   beforeEach(() => {
@@ -175,5 +180,56 @@ describe('FeedPanel', () => {
     await waitFor(() => expect(FakeEventSource.instances).toHaveLength(1));
     FakeEventSource.latest().open();
     expect(await screen.findByText('No events yet')).toBeInTheDocument();
+  });
+
+  it('reads the fleet hub’s feed of the nodes the dashboard variable holds, shows each event’s node and acks it there', async () => {
+    const { calls } = fakeBackend({
+      'GET api/v1/fleet/feeds/guardian': () => ({
+        items: [
+          makeEvent({
+            id: 'F1',
+            node: 'trader-2',
+            source: 'guardian',
+            kind: 'incident.opened',
+            severity: 'critical',
+            subject: 'inc-9',
+            data: { incident_id: 'inc-9' },
+          }),
+        ],
+        next_cursor: null,
+      }),
+      'POST api/v1/fleet/nodes/trader-2/api/v1/incidents/inc-9/ack': () =>
+        makeIncident('inc-9', { status: 'acknowledged' }),
+    });
+    render(
+      <FeedPanel
+        {...props({ feeds: ['guardian'], node: '${node:csv}' })}
+        replaceVariables={(v: string) => v.replace('${node:csv}', 'trader-1,trader-2')}
+      />
+    );
+    await waitFor(() => expect(FakeEventSource.instances).toHaveLength(1));
+    expect(FakeEventSource.latest().url).toBe(
+      '/api/plugin-proxy/lookout-ops-app/api/v1/fleet/stream?feeds=guardian&severity=info&node=trader-1%2Ctrader-2'
+    );
+    expect(calls[0]!.query).toMatchObject({ node: 'trader-1,trader-2' });
+    const row = await screen.findByTestId(TEST_IDS.feed.row('F1'));
+    expect(row).toHaveTextContent('trader-2 · inc-9');
+    await userEvent.click(within(row).getByRole('button', { name: 'Ack' }));
+    await waitFor(() =>
+      expect(calls.map((c) => c.path)).toContain('api/v1/fleet/nodes/trader-2/api/v1/incidents/inc-9/ack')
+    );
+  });
+
+  it('falls back to the sidecar’s own feed for every node when the app does not talk to a hub', async () => {
+    const { calls } = fakeBackend({
+      'GET api/v1/fleet/feeds/all': () => {
+        throw new HttpFailure(409, { error: { code: 'fleet_not_enabled', message: 'fleet mode is off' } });
+      },
+      'GET api/v1/feeds/all': () => ({ items: [makeEvent({ id: 'OWN' })], next_cursor: null }),
+    });
+    render(<FeedPanel {...props({ node: '$__all' })} />);
+    expect(await screen.findByTestId(TEST_IDS.feed.row('OWN'))).toBeInTheDocument();
+    expect(calls.map((c) => c.path)).toEqual(['api/v1/fleet/feeds/all', 'api/v1/feeds/all']);
+    expect(screen.queryByText('Feed problem')).not.toBeInTheDocument();
   });
 });

@@ -1,7 +1,9 @@
 import React, { useCallback, useMemo, useState } from 'react';
 import type { PanelProps } from '@grafana/data';
 import { Alert, Badge, EmptyState, useStyles2 } from '@grafana/ui';
-import { lookoutApi } from '../../../../api';
+import { createLookoutApi, type LookoutEvent } from '../../../../api';
+import { NodeScopeProvider } from '../../../../hooks/useNodeScope';
+import { nodeChoiceLabel, resolveNodeChoice } from '../../../../data/nodeChoice';
 import { DecisionDrawer } from '../../../../components/DecisionDrawer';
 import { filterBySeverity } from '../../../../data/feed';
 import { currentOrgRole, hasRole } from '../../../../data/roles';
@@ -11,10 +13,24 @@ import type { FeedOptions } from '../../types';
 import { FeedList } from '../FeedList';
 import { getStyles, HEADER_HEIGHT } from './FeedPanel.styles';
 
-export function FeedPanel({ options, height }: PanelProps<FeedOptions>): React.JSX.Element {
+export function FeedPanel({ options, height, replaceVariables }: PanelProps<FeedOptions>): React.JSX.Element {
   const s = useStyles2(getStyles);
   const [paused, setPaused] = useState(false);
-  const [why, setWhy] = useState<string>();
+  const [why, setWhy] = useState<{ id: string; node: string | null }>();
+  const raw = replaceVariables(options.node ?? '');
+  const choice = useMemo(() => resolveNodeChoice(raw), [raw]);
+  // One node, several, or all of them: the hub's fleet feed (this sidecar's own when it is not a hub).
+  const fleetNodes = useMemo(
+    () =>
+      choice.kind === 'self'
+        ? null
+        : choice.kind === 'all'
+          ? []
+          : choice.kind === 'node'
+            ? [choice.node]
+            : choice.nodes,
+    [choice]
+  );
   const [acked, setAcked] = useState<Set<string>>(() => new Set());
   const [ackError, setAckError] = useState<string>();
   const canAck = hasRole(currentOrgRole(), 'Editor');
@@ -24,19 +40,24 @@ export function FeedPanel({ options, height }: PanelProps<FeedOptions>): React.J
     maxRows: options.maxRows || 5000,
     pollMs: Math.max(1, options.pollSeconds || 5) * 1000,
     paused,
+    fleetNodes,
   });
   // The sidecar filters by severity too; filtering again keeps replays and polling consistent.
   const events = useMemo(() => filterBySeverity(feed.events, options.minSeverity), [feed.events, options.minSeverity]);
 
-  const onAck = useCallback(async (id: string) => {
-    setAckError(undefined);
-    try {
-      await lookoutApi.ackIncident(id, 'Acknowledged from the Lookout feed panel');
-      setAcked((cur) => new Set(cur).add(id));
-    } catch (e) {
-      setAckError(`Ack of ${id} failed: ${(e as Error).message}`);
-    }
-  }, []);
+  // An event of the fleet feed lives on its node: its incident is acknowledged there, through the hub.
+  const onAck = useCallback(
+    async (id: string, e: LookoutEvent) => {
+      setAckError(undefined);
+      try {
+        await createLookoutApi(fleetNodes ? e.node : null).ackIncident(id, 'Acknowledged from the Lookout feed panel');
+        setAcked((cur) => new Set(cur).add(id));
+      } catch (e) {
+        setAckError(`Ack of ${id} failed: ${(e as Error).message}`);
+      }
+    },
+    [fleetNodes]
+  );
 
   const onShowNew = useCallback(() => {
     setPaused(false);
@@ -62,6 +83,7 @@ export function FeedPanel({ options, height }: PanelProps<FeedOptions>): React.J
           />
         </span>
         <span>
+          {nodeChoiceLabel(choice) ? `${nodeChoiceLabel(choice)} · ` : ''}
           {options.feeds.join(', ')} · ≥ {options.minSeverity} · {events.length} events{paused ? ' · paused' : ''}
         </span>
       </div>
@@ -85,10 +107,15 @@ export function FeedPanel({ options, height }: PanelProps<FeedOptions>): React.J
           ackDisabledReason="Acknowledging incidents requires the Editor role"
           acked={acked}
           onAck={onAck}
-          onWhy={setWhy}
+          onWhy={(id, e) => setWhy({ id, node: fleetNodes ? e.node : null })}
+          showNode={fleetNodes !== null}
         />
       )}
-      {why && <DecisionDrawer decisionId={why} onClose={() => setWhy(undefined)} />}
+      {why && (
+        <NodeScopeProvider node={why.node}>
+          <DecisionDrawer decisionId={why.id} onClose={() => setWhy(undefined)} />
+        </NodeScopeProvider>
+      )}
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import React, { useId, useMemo } from 'react';
 import { Combobox, InlineField, LoadingPlaceholder, Modal, useStyles2 } from '@grafana/ui';
-import { lookoutApi, type CalibrationImage } from '../../../../api';
+import { type CalibrationImage } from '../../../../api';
+import { useLookoutApi } from '../../../../hooks/useNodeScope';
 import { pairByName } from '../../data/compare';
 import { useAsync } from '../../../../hooks/useAsync';
 import { TEST_IDS } from '../../../../testIds';
@@ -16,6 +17,7 @@ export interface CompareViewProps {
 
 /** Two generations side by side, images paired by kind and name. */
 export function CompareView({ generations, a, b, onChange, onClose }: CompareViewProps): React.JSX.Element {
+  const lookoutApi = useLookoutApi();
   const s = useStyles2(getStyles);
   const idBase = useId();
   const left = useAsync(

@@ -1,7 +1,9 @@
 import React, { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { PanelProps } from '@grafana/data';
 import { Alert, Button, Combobox, EmptyState, InlineField, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
-import { lookoutApi, type CalibrationImage } from '../../../../api';
+import { type CalibrationImage } from '../../../../api';
+import { NodeScopeProvider, useLookoutApi } from '../../../../hooks/useNodeScope';
+import { resolveNodeChoice, singleNode } from '../../../../data/nodeChoice';
 import { useAsync } from '../../../../hooks/useAsync';
 import { TEST_IDS } from '../../../../testIds';
 import { distinct } from '../../data/compare';
@@ -12,7 +14,8 @@ import { getStyles } from './GalleryPanel.styles';
 
 const ALL = '';
 
-export function GalleryPanel({ options, replaceVariables }: PanelProps<GalleryOptions>): React.JSX.Element {
+function GalleryPanelBody({ options, replaceVariables }: PanelProps<GalleryOptions>): React.JSX.Element {
+  const lookoutApi = useLookoutApi();
   const s = useStyles2(getStyles, options.tileWidth || 180);
   const idBase = useId();
   const [generation, setGeneration] = useState(
@@ -58,7 +61,7 @@ export function GalleryPanel({ options, replaceVariables }: PanelProps<GalleryOp
         }
       }
     },
-    [generation, kind, options.pageSize]
+    [generation, kind, options.pageSize, lookoutApi]
   );
 
   useEffect(() => {
@@ -173,5 +176,15 @@ export function GalleryPanel({ options, replaceVariables }: PanelProps<GalleryOp
         />
       )}
     </div>
+  );
+}
+
+/** The panel, reading the node its `node` option picks (through the hub), or the sidecar the app talks to. */
+export function GalleryPanel(props: PanelProps<GalleryOptions>): React.JSX.Element {
+  const node = singleNode(resolveNodeChoice(props.replaceVariables(props.options.node ?? '')));
+  return (
+    <NodeScopeProvider node={node}>
+      <GalleryPanelBody {...props} />
+    </NodeScopeProvider>
   );
 }

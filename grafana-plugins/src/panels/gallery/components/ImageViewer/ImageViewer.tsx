@@ -1,6 +1,7 @@
 import React, { useEffect } from 'react';
 import { IconButton, Modal, useStyles2 } from '@grafana/ui';
-import { lookoutApi, type CalibrationImage } from '../../../../api';
+import { type CalibrationImage } from '../../../../api';
+import { useLookoutApi } from '../../../../hooks/useNodeScope';
 import { formatValue } from '../../../../data/format';
 import { TEST_IDS } from '../../../../testIds';
 import { getStyles } from './ImageViewer.styles';
@@ -14,6 +15,7 @@ export interface ImageViewerProps {
 
 /** Full-size view; ← and → step through the filtered images, Esc closes. */
 export function ImageViewer({ items, index, onIndexChange, onClose }: ImageViewerProps): React.JSX.Element | null {
+  const lookoutApi = useLookoutApi();
   const s = useStyles2(getStyles);
   const item = items[index];
   useEffect(() => {

@@ -8,7 +8,12 @@ import { TEST_IDS } from '../../../../testIds';
 import { DEFAULT_LINEAGE_OPTIONS, type LineageOptions } from '../../types';
 import { LineagePanel } from './LineagePanel';
 
-const props = { options: DEFAULT_LINEAGE_OPTIONS, width: 800, height: 400 } as unknown as PanelProps<LineageOptions>;
+const props = {
+  options: DEFAULT_LINEAGE_OPTIONS,
+  width: 800,
+  height: 400,
+  replaceVariables: (v: string) => v,
+} as unknown as PanelProps<LineageOptions>;
 
 describe('LineagePanel', () => {
   it('draws the generations with a summary and opens details with images on click', async () => {
@@ -38,5 +43,20 @@ describe('LineagePanel', () => {
     });
     render(<LineagePanel {...props} />);
     expect(await screen.findByText('store not ready')).toBeInTheDocument();
+  });
+
+  it('reads the node its node option names, through the hub, and says nothing of the others', async () => {
+    const { calls } = fakeBackend({
+      'GET api/v1/fleet/nodes/trader-2/api/v1/lineage': () => makeLineage(),
+    });
+    render(
+      <LineagePanel
+        {...props}
+        options={{ ...DEFAULT_LINEAGE_OPTIONS, node: '${node:csv}' }}
+        replaceVariables={(v: string) => v.replace('${node:csv}', 'trader-2')}
+      />
+    );
+    expect(await screen.findByTestId(TEST_IDS.lineage.node('g1'))).toBeInTheDocument();
+    expect(calls.map((c) => c.path)).toEqual(['api/v1/fleet/nodes/trader-2/api/v1/lineage']);
   });
 });

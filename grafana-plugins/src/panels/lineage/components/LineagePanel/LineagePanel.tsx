@@ -1,7 +1,9 @@
 import React, { useState } from 'react';
 import type { PanelProps } from '@grafana/data';
 import { Alert, EmptyState, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
-import { lookoutApi, type Generation } from '../../../../api';
+import { type Generation } from '../../../../api';
+import { NodeScopeProvider, useLookoutApi } from '../../../../hooks/useNodeScope';
+import { resolveNodeChoice, singleNode } from '../../../../data/nodeChoice';
 import { GenerationDetails } from '../../../../components/GenerationDetails';
 import { LineageGraph } from '../../../../components/LineageGraph';
 import { timeAgo } from '../../../../data/format';
@@ -10,7 +12,8 @@ import { TEST_IDS } from '../../../../testIds';
 import type { LineageOptions } from '../../types';
 import { getStyles, SUMMARY_HEIGHT } from './LineagePanel.styles';
 
-export function LineagePanel({ options, width, height }: PanelProps<LineageOptions>): React.JSX.Element {
+function LineagePanelBody({ options, width, height }: PanelProps<LineageOptions>): React.JSX.Element {
+  const lookoutApi = useLookoutApi();
   const s = useStyles2(getStyles);
   const lineage = useAsync(() => lookoutApi.lineage(), [], {
     intervalMs: Math.max(2, options.refreshSeconds || 15) * 1000,
@@ -64,5 +67,15 @@ export function LineagePanel({ options, width, height }: PanelProps<LineageOptio
       />
       {selected && <GenerationDetails generation={selected} onClose={() => setSelected(undefined)} />}
     </div>
+  );
+}
+
+/** The panel, reading the node its `node` option picks (through the hub), or the sidecar the app talks to. */
+export function LineagePanel(props: PanelProps<LineageOptions>): React.JSX.Element {
+  const node = singleNode(resolveNodeChoice(props.replaceVariables(props.options.node ?? '')));
+  return (
+    <NodeScopeProvider node={node}>
+      <LineagePanelBody {...props} />
+    </NodeScopeProvider>
   );
 }

@@ -1,0 +1,2 @@
+export { FleetActionFlow } from './FleetActionFlow';
+export type { FleetActionFlowProps } from './FleetActionFlow';

@@ -1,0 +1,1 @@
+export { NodeScopeBanner } from './NodeScopeBanner';

@@ -1,0 +1,1 @@
+export { getPageStyles as getStyles } from '../styles';

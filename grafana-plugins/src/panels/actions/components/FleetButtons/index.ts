@@ -1,0 +1,1 @@
+export { FleetButtons } from './FleetButtons';
