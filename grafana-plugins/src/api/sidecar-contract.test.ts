@@ -5,7 +5,15 @@ import { PROXY_BASE } from '../constants';
 import { contractProblems, routeOf } from '../test/contract';
 import { grafanaContext } from '../../tests/browser/plugin-proxy';
 import { demoAvailable, DEMO_SCRIPT, startSidecar, type Sidecar } from '../../tests/browser/sidecar';
-import { createDiagnosticsApi, createLookoutApi, type DiagnosticsApi, type LookoutApi } from './index';
+import { startFleet, type Fleet } from '../../tests/browser/fleet';
+import {
+  createDiagnosticsApi,
+  createLookoutApi,
+  fleetApi,
+  type DiagnosticsApi,
+  type FleetApi,
+  type LookoutApi,
+} from './index';
 
 const lookoutApi = createLookoutApi();
 const diagnosticsApi = createDiagnosticsApi();
@@ -307,5 +315,94 @@ describe('the plugins’ API client against the real sidecar', () => {
       .filter((x) => (JSON.parse(x.body) as { items?: unknown[] }).items?.length === 0)
       .map((x) => x.path);
     expect(empty).toEqual([]);
+  });
+});
+
+/** Grafana's backend service with the plugin proxy replaced by `target()`; every exchange is kept. */
+function backendTo(target: () => Sidecar, exchanges: Exchange[]): void {
+  const fetch = (req: BackendSrvRequest): Observable<FetchResponse<unknown>> =>
+    from(
+      (async () => {
+        const u = new URL(req.url, 'http://grafana.local');
+        const path = u.pathname.slice(PROXY_BASE.length + 1) + u.search;
+        const x = await send(
+          target(),
+          req.method ?? 'GET',
+          path,
+          req.data,
+          (req.headers ?? {}) as Record<string, string>
+        );
+        exchanges.push(x);
+        const data: unknown = x.body ? JSON.parse(x.body) : undefined;
+        if (x.status >= 400) {
+          throw { status: x.status, data, statusText: 'error' };
+        }
+        return { data, status: x.status, ok: true } as FetchResponse<unknown>;
+      })()
+    );
+  setBackendSrv({ fetch } as unknown as BackendSrv);
+}
+
+describe('the plugins’ fleet client against a real fleet hub', () => {
+  let fleet: Fleet;
+  const exchanges: Exchange[] = [];
+
+  beforeAll(async () => {
+    if (!demoAvailable()) {
+      throw new Error(`${DEMO_SCRIPT} is missing: build the sidecar and the example workload (npm run build)`);
+    }
+    fleet = await startFleet();
+    backendTo(() => fleet.hub, exchanges);
+  });
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  it('answers every call of the fleet client, and one node’s own routes through the hub, as docs/openapi.json says', async () => {
+    const deadline = Date.now() + 30_000;
+    while ((await fleetApi.fleet()).nodes.filter((n) => n.state === 'up').length < 2) {
+      if (Date.now() > deadline) {
+        throw new Error('the fleet did not come up');
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const node = fleet.names.node;
+    const calls: Record<keyof FleetApi, () => Promise<unknown>> = {
+      fleet: () => fleetApi.fleet(),
+      feed: () => fleetApi.feed('all', { limit: 20, node: [node] }),
+      streamUrl: () => send(fleet.hub, 'GET', fleetApi.streamUrl(['all'], 'info', [node]).slice(PROXY_BASE.length + 1)),
+      plan: () => fleetApi.plan('kill', { labels: { role: 'worker' } }),
+      apply: async () => {
+        const plan = await fleetApi.plan('kill', { labels: { role: 'worker' } });
+        await fleetApi.apply('kill', plan.plan_id, 'contract check');
+        const release = await fleetApi.plan('kill_release', { labels: { role: 'worker' } });
+        return fleetApi.apply('kill_release', release.plan_id, 'contract check over');
+      },
+    };
+    const from = exchanges.length;
+    for (const call of Object.values(calls)) {
+      await call();
+    }
+    // A node's own pages, through the hub's forward.
+    const viaHub = createLookoutApi(node);
+    expect((await viaHub.status()).node).toBe(node);
+    await viaHub.lineage();
+    await viaHub.incidents();
+    const problems: string[] = [];
+    for (const x of exchanges.slice(from)) {
+      const route = routeOf(x.method, x.path);
+      const label = `${x.method} ${x.path} → ${x.status}`;
+      if (!route) {
+        problems.push(`${label}: not in docs/openapi.json`);
+      } else if (x.status >= 300) {
+        problems.push(`${label}: ${x.body}`);
+      } else if (x.contentType.startsWith('application/json')) {
+        problems.push(...contractProblems(JSON.parse(x.body), route, x.status).map((p) => `${label}: ${p}`));
+      } else if (x.contentType !== 'text/event-stream') {
+        problems.push(`${label}: content type ${x.contentType}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(await calls.streamUrl()).toMatchObject({ status: 200, contentType: 'text/event-stream' });
   });
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { type Generation, GENERATIONS, startHarnessServer, type HarnessServer, type OrgRole } from './server';
 import { grafanaContext } from './plugin-proxy';
 import { demoAvailable, DEMO_SCRIPT, startSidecar, type Sidecar } from './sidecar';
+import { type Fleet, startFleet } from './fleet';
 
 export const ROOT = path.resolve(__dirname, '../..');
 /** Screenshots per Grafana generation: test-output/screenshots/grafana-<generation>/. */
@@ -23,7 +24,58 @@ export interface Harness {
   screenshot(page: Page, name: string, theme: Theme): Promise<void>;
 }
 
-export const test = base.extend<object, { generation: Generation; harness: Harness }>({
+/** What a spec drives: a harness page on one Grafana generation, its plugin proxy, and the sidecar behind it. */
+function harnessFor(generation: Generation, sidecar: Sidecar, server: HarnessServer): Harness {
+  const screenshots = path.join(SCREENSHOTS, `grafana-${generation}`);
+  fs.mkdirSync(screenshots, { recursive: true });
+  return {
+    generation,
+    sidecar,
+    server,
+    async open(page, role, theme = 'dark') {
+      await page.goto(`${server.url}/?role=${role}&theme=${theme}&login=${role.toLowerCase()}@example.org`);
+      await page.waitForFunction(
+        () => (window as unknown as { __lookoutHostReady?: boolean }).__lookoutHostReady === true
+      );
+      // The page really shares this generation's modules with the plugin.
+      const shared = await page.evaluate(
+        () => (window as unknown as { lookoutHost: { shared: Record<string, string> } }).lookoutHost.shared
+      );
+      expect(shared['react']!.split('.')[0]).toBe(String(GENERATIONS[generation].react));
+      expect(shared['@grafana/ui']).toBe(GENERATIONS[generation].version);
+    },
+    async sidecarGet<T>(p: string): Promise<T> {
+      const res = await fetch(`${sidecar.url}/${p.replace(/^\//, '')}`, {
+        headers: {
+          Authorization: `Bearer ${sidecar.token}`,
+          // The delegation token acts only for a person: this check acts as a Grafana Admin.
+          'X-Grafana-Context': grafanaContext({
+            userId: 1,
+            login: 'harness-check',
+            name: 'harness-check',
+            email: 'harness-check@example.org',
+            orgId: 1,
+            orgName: 'Main Org.',
+            orgRole: 'Admin',
+            isGrafanaAdmin: false,
+            isAnonymous: false,
+          }),
+        },
+      });
+      expect(res.ok, `GET ${p} → ${res.status}`).toBe(true);
+      return (await res.json()) as T;
+    },
+    async screenshot(page, name, theme) {
+      await page.screenshot({ path: path.join(screenshots, `${name}-${theme}.png`), fullPage: true });
+    },
+  };
+}
+
+export interface FleetHarness extends Harness {
+  fleet: Fleet;
+}
+
+export const test = base.extend<object, { generation: Generation; harness: Harness; fleetHarness: FleetHarness }>({
   generation: ['12.4', { option: true, scope: 'worker' }],
   harness: [
     async ({ generation }, use) => {
@@ -54,51 +106,29 @@ export const test = base.extend<object, { generation: Generation; harness: Harne
         // Grafana's default: no X-Grafana-User. The sidecar names the person from X-Grafana-Context alone.
         sendUserHeader: false,
       });
-      const screenshots = path.join(SCREENSHOTS, `grafana-${generation}`);
-      fs.mkdirSync(screenshots, { recursive: true });
-      await use({
-        generation,
-        sidecar,
-        server,
-        async open(page, role, theme = 'dark') {
-          await page.goto(`${server.url}/?role=${role}&theme=${theme}&login=${role.toLowerCase()}@example.org`);
-          await page.waitForFunction(
-            () => (window as unknown as { __lookoutHostReady?: boolean }).__lookoutHostReady === true
-          );
-          // The page really shares this generation's modules with the plugin.
-          const shared = await page.evaluate(
-            () => (window as unknown as { lookoutHost: { shared: Record<string, string> } }).lookoutHost.shared
-          );
-          expect(shared['react']!.split('.')[0]).toBe(String(GENERATIONS[generation].react));
-          expect(shared['@grafana/ui']).toBe(GENERATIONS[generation].version);
-        },
-        async sidecarGet<T>(p: string): Promise<T> {
-          const res = await fetch(`${sidecar.url}/${p.replace(/^\//, '')}`, {
-            headers: {
-              Authorization: `Bearer ${sidecar.token}`,
-              // The delegation token acts only for a person: this check acts as a Grafana Admin.
-              'X-Grafana-Context': grafanaContext({
-                userId: 1,
-                login: 'harness-check',
-                name: 'harness-check',
-                email: 'harness-check@example.org',
-                orgId: 1,
-                orgName: 'Main Org.',
-                orgRole: 'Admin',
-                isGrafanaAdmin: false,
-                isAnonymous: false,
-              }),
-            },
-          });
-          expect(res.ok, `GET ${p} → ${res.status}`).toBe(true);
-          return (await res.json()) as T;
-        },
-        async screenshot(page, name, theme) {
-          await page.screenshot({ path: path.join(screenshots, `${name}-${theme}.png`), fullPage: true });
-        },
-      });
+      await use(harnessFor(generation, sidecar, server));
       await server.close();
       await sidecar.stop();
+    },
+    { scope: 'worker' },
+  ],
+  // A small real fleet (nats-server, a hub and one more sidecar, each with its workload); the app talks to the hub.
+  fleetHarness: [
+    async ({ generation }, use) => {
+      if (!demoAvailable()) {
+        throw new Error(`${DEMO_SCRIPT} is missing: build the example workload first (npm run build -w examples)`);
+      }
+      const fleet = await startFleet();
+      const server = await startHarnessServer({
+        root: ROOT,
+        generation,
+        sidecarUrl: fleet.hub.url,
+        sidecarToken: fleet.hub.token,
+        sendUserHeader: false,
+      });
+      await use({ ...harnessFor(generation, fleet.hub, server), fleet });
+      await server.close();
+      await fleet.stop();
     },
     { scope: 'worker' },
   ],
