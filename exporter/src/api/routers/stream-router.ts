@@ -3,9 +3,34 @@ import type { SidecarContext } from '../../context';
 import { FEEDS, type FeedName, SEVERITIES, type Severity } from '../../events/event';
 import type { StoredEvent } from '../../store/events-repository';
 
+/** A kind filter: exact kinds and `prefix.*` patterns (stored as `prefix.`). */
+export interface KindMatcher {
+  exact: Set<string>;
+  prefixes: string[];
+}
+
+export function kindMatcher(kinds: readonly string[] | undefined): KindMatcher | null {
+  if (!kinds || !kinds.length) return null;
+  const m: KindMatcher = { exact: new Set(), prefixes: [] };
+  for (const k of kinds) {
+    if (k.endsWith('.*')) m.prefixes.push(k.slice(0, -1));
+    else m.exact.add(k);
+  }
+  return m;
+}
+
+function kindMatches(m: KindMatcher, kind: string): boolean {
+  if (m.exact.has(kind)) return true;
+  for (const p of m.prefixes) if (kind.startsWith(p)) return true;
+  return false;
+}
+
 interface Client {
   res: Response;
   sources: Set<string> | null;
+  kinds: KindMatcher | null;
+  /** The kind filter as given, for the store's replay query. */
+  kindList: string[] | undefined;
   minSeverity: number;
   /** Events with seq up to this have been sent (replay and live meet here without gaps or repeats). */
   lastSeq: number;
@@ -56,12 +81,23 @@ export class StreamHub {
     return seq ?? 0;
   }
 
+  /**
+   * Opens a stream. `sources` (already checked to lie within the feeds) narrows the feeds further;
+   * `kinds` keeps only those kinds (`prefix.*` for a family).
+   */
   open(
     req: Request,
     res: Response,
-    opts: { feeds: FeedName[]; severity: Severity | undefined; lastEventId: string | undefined }
+    opts: {
+      feeds: FeedName[];
+      sources?: readonly string[] | undefined;
+      kinds?: readonly string[] | undefined;
+      severity: Severity | undefined;
+      lastEventId: string | undefined;
+    }
   ): void {
-    const sources = opts.feeds.includes('all') ? null : new Set<string>(opts.feeds.flatMap((f) => [...FEEDS[f]]));
+    const byFeed = opts.feeds.includes('all') ? null : new Set<string>(opts.feeds.flatMap((f) => [...FEEDS[f]]));
+    const sources = opts.sources?.length ? new Set<string>(opts.sources) : byFeed;
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache, no-transform');
@@ -73,6 +109,8 @@ export class StreamHub {
     const client: Client = {
       res,
       sources,
+      kinds: kindMatcher(opts.kinds),
+      kindList: opts.kinds?.length ? [...opts.kinds] : undefined,
       minSeverity: opts.severity ? SEVERITIES.indexOf(opts.severity) : 0,
       lastSeq: this.resumeSeq(opts.lastEventId),
       replaying: true,
@@ -94,6 +132,7 @@ export class StreamHub {
         after: client.lastSeq,
         limit: REPLAY_PAGE,
         sources: client.sources ? [...client.sources] : undefined,
+        kinds: client.kindList,
       });
       for (const e of page) this.send(client, e);
       if (page.length) client.lastSeq = page[page.length - 1]!.seq;
@@ -106,6 +145,8 @@ export class StreamHub {
   }
 
   private broadcast(events: readonly StoredEvent[]): void {
+    // Each event is serialised once for every client that wants it, not once per client.
+    const frames = new Map<StoredEvent, string>();
     for (const c of this.clients) {
       for (const e of events) {
         if (c.replaying) {
@@ -113,22 +154,28 @@ export class StreamHub {
           continue;
         }
         if (e.seq <= c.lastSeq) continue;
-        this.deliver(c, e);
+        this.deliver(c, e, frames);
       }
       if (c.backlog.length > MAX_BACKLOG) c.res.end();
     }
   }
 
-  private deliver(c: Client, e: StoredEvent): void {
+  private deliver(c: Client, e: StoredEvent, frames?: Map<StoredEvent, string>): void {
     c.lastSeq = e.seq;
-    this.send(c, e);
+    this.send(c, e, frames);
   }
 
-  private send(c: Client, e: StoredEvent): void {
+  private send(c: Client, e: StoredEvent, frames?: Map<StoredEvent, string>): void {
     if (c.sources && !c.sources.has(e.source)) return;
+    if (c.kinds && !kindMatches(c.kinds, e.kind)) return;
     if (SEVERITIES.indexOf(e.severity) < c.minSeverity) return;
-    const { seq: _seq, ...event } = e;
-    const ok = c.res.write(`id: ${e.id}\nevent: lookout\ndata: ${JSON.stringify(event)}\n\n`);
+    let frame = frames?.get(e);
+    if (frame === undefined) {
+      const { seq: _seq, ...event } = e;
+      frame = `id: ${e.id}\nevent: lookout\ndata: ${JSON.stringify(event)}\n\n`;
+      frames?.set(e, frame);
+    }
+    const ok = c.res.write(frame);
     if (!ok && c.res.writableLength > 8 * 1024 * 1024) {
       // A reader this slow would hold unbounded memory; it can resume with Last-Event-ID.
       c.res.end();
