@@ -171,6 +171,14 @@ const httpSchema = z
       .describe('Serve /metrics without a token (for a Prometheus that cannot send one)'),
     grafana: grafanaSchema.describe('The grafana delegation token: how Grafana users are mapped and checked'),
     sse_heartbeat_ms: z.number().int().min(100).default(15_000).describe('SSE keep-alive comment interval'),
+    sse_max_buffered_bytes: z
+      .number()
+      .int()
+      .min(64 * 1024)
+      .default(1024 * 1024)
+      .describe(
+        'A stream client whose unsent data passes this is disconnected (it resumes from the store with Last-Event-ID): bounds memory per client'
+      ),
     control_rate_limit_per_minute: z
       .number()
       .int()

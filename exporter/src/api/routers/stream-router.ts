@@ -51,6 +51,9 @@ export class StreamHub {
   private readonly clients = new Set<Client>();
   private unsubscribe: (() => void) | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
+  /** Clients written to in this turn of the event loop; uncorked together once it ends. */
+  private readonly corked = new Set<Client>();
+  private flushScheduled = false;
 
   constructor(private readonly ctx: SidecarContext) {}
 
@@ -63,6 +66,7 @@ export class StreamHub {
   }
 
   stop(): void {
+    this.flush();
     this.unsubscribe?.();
     if (this.heartbeat) clearInterval(this.heartbeat);
     for (const c of this.clients) c.res.end();
@@ -145,8 +149,8 @@ export class StreamHub {
   }
 
   private broadcast(events: readonly StoredEvent[]): void {
-    // Each event is serialised once for every client that wants it, not once per client.
-    const frames = new Map<StoredEvent, string>();
+    // Each event is serialised and encoded once for every client that wants it, not once per client.
+    const frames = new Map<StoredEvent, Buffer>();
     for (const c of this.clients) {
       for (const e of events) {
         if (c.replaying) {
@@ -160,23 +164,47 @@ export class StreamHub {
     }
   }
 
-  private deliver(c: Client, e: StoredEvent, frames?: Map<StoredEvent, string>): void {
+  private deliver(c: Client, e: StoredEvent, frames?: Map<StoredEvent, Buffer>): void {
     c.lastSeq = e.seq;
     this.send(c, e, frames);
   }
 
-  private send(c: Client, e: StoredEvent, frames?: Map<StoredEvent, string>): void {
+  /**
+   * Live frames are corked per client and flushed once the current turn of the event loop ends: the
+   * watcher commits many small batches in a burst, and one socket write per client per turn costs far
+   * less than one per event when hundreds of clients follow the same stream.
+   */
+  private corkedWrite(c: Client, frame: Buffer): boolean {
+    if (!this.corked.has(c)) {
+      c.res.cork();
+      this.corked.add(c);
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+    return c.res.write(frame);
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    for (const c of this.corked) if (!c.res.writableEnded) c.res.uncork();
+    this.corked.clear();
+  }
+
+  private send(c: Client, e: StoredEvent, frames?: Map<StoredEvent, Buffer>): void {
+    if (c.res.writableEnded) return;
     if (c.sources && !c.sources.has(e.source)) return;
     if (c.kinds && !kindMatches(c.kinds, e.kind)) return;
     if (SEVERITIES.indexOf(e.severity) < c.minSeverity) return;
     let frame = frames?.get(e);
     if (frame === undefined) {
       const { seq: _seq, ...event } = e;
-      frame = `id: ${e.id}\nevent: lookout\ndata: ${JSON.stringify(event)}\n\n`;
+      frame = Buffer.from(`id: ${e.id}\nevent: lookout\ndata: ${JSON.stringify(event)}\n\n`, 'utf8');
       frames?.set(e, frame);
     }
-    const ok = c.res.write(frame);
-    if (!ok && c.res.writableLength > 8 * 1024 * 1024) {
+    const ok = frames ? this.corkedWrite(c, frame) : c.res.write(frame);
+    if (!ok && c.res.writableLength > this.ctx.config.http.sse_max_buffered_bytes) {
       // A reader this slow would hold unbounded memory; it can resume with Last-Event-ID.
       c.res.end();
     }
