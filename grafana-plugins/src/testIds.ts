@@ -8,6 +8,7 @@ export const TEST_IDS = {
     testResult: 'data-testid lookout-config-test-result',
   },
   killSwitch: { banner: 'data-testid lookout-kill-switch' },
+  eventsQuery: { kinds: 'data-testid lookout-events-query-kinds' },
   actionFlow: {
     modal: 'data-testid lookout-action-modal',
     changes: 'data-testid lookout-action-changes',
