@@ -20,5 +20,11 @@ export default tseslint.config(
   {
     files: ['**/test/**', '**/*.test.ts', '**/bench/**', '**/scripts/**', '**/cli.ts'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    // The bins' launchers: plain CommonJS that runs on any Node npm runs on, before anything is built.
+    files: ['**/bin/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off', 'no-console': 'off' },
   }
 );

@@ -35,6 +35,8 @@ export default defineConfig([
       'playwright/',
       '**/.idea',
       '**/.eslintcache',
+      // Generated from docs/openapi.json (npm run api:types).
+      'src/api/openapi.gen.ts',
     ],
   },
   ...baseConfig,

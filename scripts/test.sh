@@ -11,6 +11,8 @@ step typecheck;  npm run typecheck
 step lint;       npm run lint
 step "unit and integration tests"
 npm run test --workspaces --if-present
-step "browser tests"
+step "browser tests (the built plugins on Grafana 12.4's and 13.2's shared modules)"
 npm run test:browser --workspaces --if-present
+step "Grafana 13.2 compatibility (levitate)"
+npm run compat -w grafana-plugins
 echo; echo "all tests passed"

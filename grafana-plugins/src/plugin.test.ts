@@ -1,12 +1,12 @@
-import { findRoute, type PluginRoute } from '../tests/browser/server';
+import { chooseRoute, joinUrlFragments, type PluginRoute } from '../tests/browser/plugin-proxy';
 import pluginJson from './plugin.json';
 
-// The harness plays Grafana's proxy matching (in order, method first, a reqRole denial is final); these are the
-// diagnostics rules the page relies on.
+// Grafana's proxy route choice (tests/browser/plugin-proxy.ts) over this plugin.json: the diagnostics rules the page
+// relies on.
 const routes = pluginJson.routes as PluginRoute[];
 const allowed = (method: string, path: string, role: 'Viewer' | 'Editor' | 'Admin'): boolean | undefined => {
-  const found = findRoute(routes, method, path, role);
-  return found === undefined ? undefined : !('denied' in found);
+  const found = chooseRoute(routes, method, path, role);
+  return found.kind === 'not-found' ? undefined : found.kind === 'proxy';
 };
 
 describe('plugin.json proxy routes for diagnostics', () => {
@@ -32,10 +32,10 @@ describe('plugin.json proxy routes for diagnostics', () => {
   });
 
   it('forwards to the same path on the sidecar', () => {
-    const found = findRoute(routes, 'POST', 'api/v1/diagnostics/D-1/transition', 'Editor');
-    expect(found && 'route' in found && `${found.route.url}/${found.wildcard}`).toBe(
+    const found = chooseRoute(routes, 'POST', 'api/v1/diagnostics/D-1/transition', 'Editor');
+    expect(found.kind === 'proxy' && joinUrlFragments(found.route.url, found.capture)).toBe(
       '{{ .JsonData.sidecarUrl }}/api/v1/diagnostics/D-1/transition'
     );
-    expect(findRoute(routes, 'DELETE', 'api/v1/diagnostics/D-1', 'Admin')).toBeUndefined();
+    expect(chooseRoute(routes, 'DELETE', 'api/v1/diagnostics/D-1', 'Admin').kind).toBe('not-found');
   });
 });

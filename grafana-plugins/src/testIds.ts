@@ -6,6 +6,7 @@ export const TEST_IDS = {
     save: 'data-testid lookout-config-save',
     test: 'data-testid lookout-config-test',
     testResult: 'data-testid lookout-config-test-result',
+    identity: 'data-testid lookout-config-identity',
   },
   killSwitch: { banner: 'data-testid lookout-kill-switch' },
   eventsQuery: { kinds: 'data-testid lookout-events-query-kinds' },

@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startTestSidecar, type TestSidecar } from '../helpers/sidecar';
 import { waitFor } from '../helpers/wait';
+import { nonCanonicalReason } from '../../src/api/canonical-path';
 import { ERROR_CODES } from '../../src/api/errors';
+import { listConfigKeys } from '../../src/config/load-config';
 
 /**
  * Every public name — metric, route, error code, NATS subject — is documented in docs/, and
@@ -19,6 +21,29 @@ function tableNames(md: string, pattern: RegExp): string[] {
     if (m && pattern.test(m[1]!)) out.push(m[1]!);
   }
   return out;
+}
+
+/** Every markdown page a user reads: README.md, docs/, docs/runbooks/, examples/README.md. */
+function userDocs(): Array<{ file: string; text: string }> {
+  const files = [
+    'README.md',
+    'examples/README.md',
+    ...fs.readdirSync(path.join(ROOT, 'docs')).map((f) => `docs/${f}`),
+    ...fs.readdirSync(path.join(ROOT, 'docs/runbooks')).map((f) => `docs/runbooks/${f}`),
+  ].filter((f) => f.endsWith('.md'));
+  return files.map((file) => ({ file, text: fs.readFileSync(path.join(ROOT, file), 'utf8') }));
+}
+
+/** Backticked spans of a markdown text. */
+/** Grafana's own HTTP API, which the docs name beside the sidecar's. */
+const GRAFANA_PATHS = /^\/api\/(plugin-proxy|signing-keys)\//;
+const codeSpans = (md: string): string[] => [...md.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]!);
+
+/** Does a documented path (`/api/v1/incidents/:id/ack`, `.../<id>`, `...?at=T`) fit a route path? */
+function fitsRoute(documented: string, route: string): boolean {
+  const d = documented.replace(/[?#].*$/, '').split('/');
+  const r = route.split('/');
+  return d.length === r.length && r.every((seg, i) => seg.startsWith(':') || seg === d[i]);
 }
 
 function sourceFiles(dir: string): string[] {
@@ -72,6 +97,71 @@ describe('docs match code', () => {
     expect(routes.filter((r) => !listed.has(r))).toEqual([]);
     const have = new Set(routes);
     expect([...listed].filter((r) => !have.has(r))).toEqual([]);
+  });
+
+  it('names only routes that exist, anywhere in the docs and the README', () => {
+    const routes = t.sidecar.http.api.routes;
+    const unknown: string[] = [];
+    for (const { file, text } of userDocs()) {
+      for (const span of codeSpans(text)) {
+        const m =
+          /^(?:(GET|POST|PUT|PATCH|DELETE) )?(\/(?:api|healthz|readyz|metrics|status|lineage|artifacts|kill|retrain|canary_promote|flush_guardrails)\S*)$/.exec(
+            span
+          );
+        if (!m) continue;
+        // Grafana's own API (its plugin proxy, its ID-token keys) is named too; it is not the sidecar's.
+        if (GRAFANA_PATHS.test(m[2]!)) continue;
+        // Paths the docs name as refused (`/api/v1/AUDIT`, `/kill/`) must really be refused before routing,
+        // or match no route at all (a case variant).
+        if (nonCanonicalReason(m[2]!) !== null) continue;
+        if (/[A-Z]/.test(m[2]!) && routes.some((r) => fitsRoute(m[2]!.toLowerCase(), r.path))) continue;
+        // `/api/v1/incidents/:id/ack|resolve` names two routes.
+        const [head, alternatives] = [m[2]!.replace(/[^/]*$/, ''), m[2]!.replace(/^.*\//, '').split('|')];
+        for (const last of alternatives) {
+          const p = head + last;
+          if (!routes.some((r) => (!m[1] || r.method.toUpperCase() === m[1]) && fitsRoute(p, r.path))) {
+            unknown.push(`${file}: ${span}`);
+          }
+        }
+      }
+    }
+    expect(unknown).toEqual([]);
+  });
+
+  it('names only config keys and LOOKOUT_ variables that exist, anywhere in the docs and the README', () => {
+    const keys = listConfigKeys();
+    const paths = keys.map((k) => k.path);
+    const envs = new Set(keys.map((k) => k.env));
+    const sections = new Set(paths.filter((p) => p.includes('.')).map((p) => p.split('.')[0]!));
+    // Variables that are not config keys but exist: read or set by the code, the compose stack or provisioning.
+    const elsewhere = [
+      ...sourceFiles(path.join(ROOT, 'exporter/src')),
+      ...sourceFiles(path.join(ROOT, 'examples/src')),
+      path.join(ROOT, 'docker-compose.yml'),
+      ...fs
+        .readdirSync(path.join(ROOT, 'provisioning'), { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => path.join(e.parentPath, e.name)),
+    ]
+      .map((f) => fs.readFileSync(f, 'utf8'))
+      .join('\n');
+    const unknown: string[] = [];
+    for (const { file, text } of userDocs()) {
+      if (file === 'docs/configuration.md') continue; // generated from the schema (config-doc.test.ts)
+      for (const v of new Set(text.match(/\bLOOKOUT_[A-Z0-9_]*[A-Z0-9]\b/g) ?? [])) {
+        if (!envs.has(v) && !new RegExp(`\\b${v}\\b`).test(elsewhere)) unknown.push(`${file}: ${v}`);
+      }
+      for (const span of codeSpans(text)) {
+        const key = /^([a-z_]+)\.([a-z_.]+)$/.exec(span);
+        if (!key || !sections.has(key[1]!)) continue;
+        const known =
+          paths.some((p) => p === span || p.startsWith(`${span}.`) || span.startsWith(`${p}.`)) ||
+          // Not a key but an event kind the code emits (`store.limit_reached`).
+          elsewhere.includes(`'${span}'`);
+        if (!known) unknown.push(`${file}: ${span}`);
+      }
+    }
+    expect(unknown).toEqual([]);
   });
 
   it('lists every error code in docs/errors.md with its status', () => {

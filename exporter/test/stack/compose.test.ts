@@ -78,13 +78,13 @@ describeCompose('docker-compose.yml', () => {
     expect(JSON.stringify(services['workload']!.command)).toContain('examples/dist/cli.js');
   });
 
-  it('pins Grafana to a 12.4 release, allows only our unsigned plugins and sends the user header', () => {
+  it('pins Grafana to a 12.4 release, allows only our unsigned plugins and does not rely on the user header', () => {
     const g = services['grafana']!;
     expect(g.image).toMatch(/^grafana\/grafana:12\.4\.\d+$/);
     const allowed = String(g.environment?.['GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS']).split(',');
     expect(LOOKOUT_PLUGIN_IDS).toEqual(expect.arrayContaining(['lookout-ops-app', 'lookout-events-datasource']));
     expect(allowed.sort()).toEqual([...LOOKOUT_PLUGIN_IDS].sort());
-    expect(g.environment?.['GF_DATAPROXY_SEND_USER_HEADER']).toBe('true');
+    expect(g.environment?.['GF_DATAPROXY_SEND_USER_HEADER']).toBeUndefined();
     const volumes = JSON.stringify(g.volumes);
     for (const target of [
       '/etc/grafana/provisioning',
@@ -94,6 +94,15 @@ describeCompose('docker-compose.yml', () => {
       expect(volumes).toContain(target);
     }
     expect(volumes).toContain('grafana-plugins/dist');
+  });
+
+  it('gives Grafana a grafana delegation token, the one its app provisioning injects', () => {
+    const tokens = String(services['exporter']!.environment?.['LOOKOUT_TOKENS']).split(',');
+    const grafanaSecret = services['grafana']!.environment?.['LOOKOUT_GRAFANA_TOKEN'];
+    const held = tokens.map((t) => t.split(':')).find(([, , secret]) => secret === grafanaSecret);
+    expect(held?.[1]).toBe('grafana');
+    const app = fs.readFileSync(repoPath('provisioning/plugins/lookout-ops-app.yml'), 'utf8');
+    expect(app).toContain('sidecarToken: ${LOOKOUT_GRAFANA_TOKEN}');
   });
 
   it('mounts the alert rules into Prometheus and the routing into Alertmanager', () => {

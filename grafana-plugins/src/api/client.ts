@@ -25,10 +25,11 @@ import type {
   Page,
   Severity,
   StatusResponse,
+  WhoamiResponse,
   Task,
-} from './types';
+} from './contract';
 
-type Query = Record<string, string | number | boolean | undefined | null>;
+type Query = Record<string, string | string[] | number | boolean | undefined | null>;
 
 /** Builds a plugin-proxy URL for a sidecar path such as `api/v1/status`. */
 export function proxyUrl(path: string, query?: Query): string {
@@ -36,7 +37,7 @@ export function proxyUrl(path: string, query?: Query): string {
   const qs = new URLSearchParams();
   for (const [k, v] of Object.entries(query ?? {})) {
     if (v !== undefined && v !== null && v !== '') {
-      qs.set(k, String(v));
+      qs.set(k, Array.isArray(v) ? v.join(',') : String(v));
     }
   }
   const s = qs.toString();
@@ -79,6 +80,8 @@ export interface FeedQuery {
 /** The typed Lookout sidecar API, reached only through `/api/plugin-proxy/lookout-ops-app/`. */
 export const lookoutApi = {
   status: (): Promise<StatusResponse> => request('GET', 'api/v1/status'),
+  /** Who the sidecar thinks the signed-in user is: the person, the role it acts with, and the credential. */
+  whoami: (): Promise<WhoamiResponse> => request('GET', 'api/v1/whoami'),
   lineage: (at?: string): Promise<LineageResponse> => request('GET', 'api/v1/lineage', { query: { at } }),
   calibration: (q: {
     generation?: string;

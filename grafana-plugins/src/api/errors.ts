@@ -1,4 +1,22 @@
-import type { ApiErrorBody } from './types';
+import type { ApiErrorBody, DiagnosticStatus } from './contract';
+
+/**
+ * The `details` of a 400 `invalid_request`, one entry per field, e.g. `{ path: 'body.title', message, code }`
+ * (docs/errors.md; the OpenAPI document leaves `details` open).
+ */
+export interface FieldProblem {
+  path: string;
+  message: string;
+  code?: string;
+}
+
+/** The `details` of a 409 `invalid_transition` (docs/errors.md). */
+export interface InvalidTransitionDetails {
+  from: DiagnosticStatus;
+  to: DiagnosticStatus;
+  allowed: DiagnosticStatus[];
+  reopen: boolean;
+}
 
 /** A failed sidecar (or plugin-proxy) call, with the sidecar's error code when it sent one. */
 export class LookoutApiError extends Error {

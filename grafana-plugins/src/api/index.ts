@@ -1,5 +1,6 @@
 export { diagnosticsApi, lookoutApi, proxyUrl } from './client';
 export type { DiagnosticsApi, LookoutApi, FeedQuery } from './client';
 export { LookoutApiError, toApiError } from './errors';
-export { DIAGNOSTIC_SEVERITIES, DIAGNOSTIC_STATUSES, FEEDS, SEVERITIES, TERMINAL_ACTION_STATUSES } from './types';
-export type * from './types';
+export type { FieldProblem, InvalidTransitionDetails } from './errors';
+export { DIAGNOSTIC_SEVERITIES, DIAGNOSTIC_STATUSES, FEEDS, SEVERITIES, TERMINAL_ACTION_STATUSES } from './contract';
+export type * from './contract';

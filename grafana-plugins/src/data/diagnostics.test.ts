@@ -27,7 +27,7 @@ describe('diagnostics transforms', () => {
     });
     expect(
       toListQuery({ ...DEFAULT_FILTERS, status: '', tag: ' db , ,disk', overdue: true, q: '  x ' }, 'c1', 10)
-    ).toMatchObject({ status: undefined, tag: 'db,disk', overdue: true, q: 'x', cursor: 'c1', limit: 10 });
+    ).toMatchObject({ status: undefined, tag: 'db,disk', overdue: 'true', q: 'x', cursor: 'c1', limit: 10 });
     expect(csv(' , ')).toBeUndefined();
   });
 

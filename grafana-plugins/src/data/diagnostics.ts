@@ -1,5 +1,6 @@
 import type {
   Diagnostic,
+  DiagnosticHistoryEntry,
   DiagnosticListQuery,
   DiagnosticPatch,
   DiagnosticSeverity,
@@ -8,7 +9,7 @@ import type {
   FieldProblem,
   InvalidTransitionDetails,
   SortOrder,
-} from '../api/types';
+} from '../api';
 import { formatDuration } from './format';
 
 export const STATUS_LABELS: Record<DiagnosticStatus, string> = {
@@ -113,9 +114,9 @@ export function toListQuery(f: DiagnosticFilterState, cursor?: string | null, li
     status: f.status || undefined,
     severity: f.severity || undefined,
     assignee: csv(f.assignee),
-    unassigned: f.unassigned || undefined,
+    unassigned: f.unassigned ? 'true' : undefined,
     tag: csv(f.tag),
-    overdue: f.overdue || undefined,
+    overdue: f.overdue ? 'true' : undefined,
     q: f.q.trim() || undefined,
     sort: f.sort,
     order: f.order,
@@ -225,7 +226,7 @@ export function formatSeconds(s: number | null | undefined): string {
 }
 
 /** A history entry's changes as "field: from → to" lines. */
-export function describeChanges(changes: Record<string, { from: unknown; to: unknown }>): string[] {
+export function describeChanges(changes: DiagnosticHistoryEntry['changes']): string[] {
   const show = (v: unknown): string =>
     v === null || v === undefined || v === '' ? '∅' : Array.isArray(v) ? v.join(', ') || '∅' : String(v);
   return Object.entries(changes).map(([field, c]) => `${field}: ${show(c.from)} → ${show(c.to)}`);

@@ -37,7 +37,7 @@ describe('feed transforms', () => {
     });
     expect(diagnosticIdOf(linked)).toBe('D-12');
     expect(diagnosticIdOf(makeEvent({ data: { diagnostic_id: 12 } }))).toBeUndefined();
-    expect(diagnosticIdOf(makeEvent({ data: null }))).toBeUndefined();
+    expect(diagnosticIdOf(makeEvent({ data: {} }))).toBeUndefined();
   });
 
   it('parses SSE data and rejects frames that are not events', () => {

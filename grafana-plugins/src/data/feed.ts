@@ -1,4 +1,4 @@
-import type { LookoutEvent, Severity } from '../api/types';
+import type { LookoutEvent, Severity } from '../api';
 import { atLeast } from './severity';
 
 /**

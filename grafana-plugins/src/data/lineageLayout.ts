@@ -1,4 +1,4 @@
-import type { Generation } from '../api/types';
+import type { Generation } from '../api';
 
 export const NODE_W = 150;
 export const NODE_H = 48;
@@ -53,9 +53,10 @@ export function layoutLineage(generations: Generation[]): LineageLayout {
     }
   }
   const byCreated = (a: string, b: string): number => {
-    const ga = byGen.get(a)!;
-    const gb = byGen.get(b)!;
-    return ga.created_at < gb.created_at ? -1 : ga.created_at > gb.created_at ? 1 : a < b ? -1 : a > b ? 1 : 0;
+    // A generation without a creation time sorts first, then by id.
+    const ca = byGen.get(a)!.created_at ?? '';
+    const cb = byGen.get(b)!.created_at ?? '';
+    return ca < cb ? -1 : ca > cb ? 1 : a < b ? -1 : a > b ? 1 : 0;
   };
   roots.sort(byCreated);
   for (const list of children.values()) {

@@ -1,5 +1,5 @@
 import type { GrafanaTheme2 } from '@grafana/data';
-import type { Severity } from '../api/types';
+import type { Severity } from '../api';
 
 const RANK: Record<Severity, number> = { debug: 0, info: 1, warning: 2, critical: 3 };
 

@@ -3,7 +3,7 @@ import { useLayoutEffect, useRef, useState } from 'react';
 /** Width/height of an element, following resizes. Falls back to `fallback` where layout is unavailable (jsdom). */
 export function useMeasure<T extends HTMLElement>(
   fallback = { width: 800, height: 500 }
-): [React.RefObject<T>, { width: number; height: number }] {
+): [React.RefObject<T | null>, { width: number; height: number }] {
   const ref = useRef<T>(null);
   const [size, setSize] = useState(fallback);
   useLayoutEffect(() => {

@@ -2,6 +2,7 @@ import { type BackendSrv, type BackendSrvRequest, config, type FetchResponse, se
 import { from, Observable } from 'rxjs';
 import { PROXY_BASE } from '../constants';
 import type { OrgRole } from '../data/roles';
+import { contractProblems, reportViolation, routeOf } from './contract';
 
 export interface RecordedCall {
   method: string;
@@ -21,15 +22,30 @@ export class HttpFailure {
   ) {}
 }
 
+/** Reports a call to a route the sidecar does not have, or an answer it could not send (docs/openapi.json). */
+function checkAgainstContract(call: RecordedCall, data: unknown): void {
+  const route = routeOf(call.method, call.path);
+  if (!route) {
+    reportViolation(`${call.method} ${call.path}: no such route in docs/openapi.json`);
+    return;
+  }
+  const problems = contractProblems(data, route);
+  if (problems.length > 0) {
+    reportViolation(`fake answer to ${call.method} ${call.path} is not what the sidecar sends: ${problems.join('; ')}`);
+  }
+}
+
 /**
  * Replaces Grafana's backend service (the only boundary the plugin talks to) with handlers keyed by
- * `"<METHOD> <sidecar path>"`, e.g. `"GET api/v1/status"`. Unknown routes answer 404 like the sidecar.
+ * `"<METHOD> <sidecar path>"`, e.g. `"GET api/v1/status"`. Unknown routes answer 404 like the sidecar. Every
+ * successful answer is checked against the sidecar's OpenAPI document; jest-setup fails the test on a mismatch.
  */
 export function fakeBackend(handlers: Record<string, Handler>): { calls: RecordedCall[] } {
   const calls: RecordedCall[] = [];
   const fetch = (req: BackendSrvRequest): Observable<FetchResponse<unknown>> => {
     const url = new URL(req.url, 'http://grafana.local');
-    const path = url.pathname.startsWith(PROXY_BASE) ? url.pathname.slice(PROXY_BASE.length + 1) : url.pathname;
+    const viaProxy = url.pathname.startsWith(PROXY_BASE);
+    const path = viaProxy ? url.pathname.slice(PROXY_BASE.length + 1) : url.pathname;
     const call: RecordedCall = {
       method: req.method ?? 'GET',
       path,
@@ -45,6 +61,10 @@ export function fakeBackend(handlers: Record<string, Handler>): { calls: Recorde
       }
       try {
         const data = await handler(call);
+        if (viaProxy) {
+          // Only plugin-proxy calls reach the sidecar; Grafana's own API (plugin settings) is not its contract.
+          checkAgainstContract(call, data);
+        }
         return {
           data,
           status: 200,

@@ -1,5 +1,5 @@
 import { act } from '@testing-library/react';
-import type { LookoutEvent } from '../api/types';
+import type { LookoutEvent } from '../api';
 
 /** A stand-in for the browser's EventSource (jsdom has none), driven by the test. */
 export class FakeEventSource {

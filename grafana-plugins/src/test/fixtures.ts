@@ -1,7 +1,10 @@
 import type {
   ActionPlan,
   ActionRecord,
+  Agent,
+  AuditEntry,
   CalibrationImage,
+  Decision,
   Diagnostic,
   DiagnosticDetail,
   DiagnosticsAnalytics,
@@ -10,36 +13,74 @@ import type {
   LineageResponse,
   LookoutEvent,
   StatusResponse,
-} from '../api/types';
+  WhoamiResponse,
+  Task,
+} from '../api';
+import { conforming } from './contract';
+
+/**
+ * Fixture factories. Each one checks what it returns — overrides included — against the answer schema of the route
+ * that sends it (docs/openapi.json), so a test cannot be built on a body the sidecar could not send.
+ */
 
 /** One fixed timestamp for every fixture, so tests never depend on the clock. */
 export const FIXED_TS = '2026-11-21T12:00:00.000Z';
 
 export function makeStatus(over: Partial<StatusResponse> = {}): StatusResponse {
-  return {
-    version: '0.1.0',
-    node: 'node-a',
-    started_at: FIXED_TS,
-    uptime_s: 3600,
-    auth: { token: 'grafana', role: 'admin' },
-    kill_switch: { engaged: false, actor: null, reason: null, since: null },
-    scheduler: { paused: false },
-    incidents: { open: 0 },
-    ...over,
-  };
+  return conforming(
+    {
+      version: '0.1.0',
+      node: 'node-a',
+      started_at: FIXED_TS,
+      uptime_s: 3600,
+      auth: {
+        actor: 'grafana:admin@example.org',
+        role: 'admin',
+        token: 'grafana',
+        token_role: 'grafana',
+        grafana_user: 'admin@example.org',
+        grafana_org_id: 1,
+      },
+      events: { stored: 120, last_id: '01JEVENT000000000000000000' },
+      lineage: { model: 'policy', active: 'g2', canary: 'g3', generations: 3 },
+      kill_switch: { engaged: false, actor: null, reason: null, since: null },
+      scheduler: { paused: false },
+      incidents: { open: 0 },
+      ...over,
+    },
+    'GET /api/v1/status'
+  );
+}
+
+/** `GET /api/v1/whoami` for a Grafana user acting through the grafana delegation token (an Editor by default). */
+export function makeWhoami(over: Partial<WhoamiResponse> = {}): WhoamiResponse {
+  return conforming(
+    {
+      actor: 'grafana:editor@example.org',
+      role: 'operator',
+      token: { name: 'grafana', role: 'grafana' },
+      grafana: {
+        login: 'editor@example.org',
+        org_id: 1,
+        org_role: 'Editor',
+        is_grafana_admin: false,
+        mapped_role: 'operator',
+        id_token: 'not_configured',
+      },
+      ceiling: 'admin',
+      warnings: [],
+      ...over,
+    },
+    'GET /api/v1/whoami'
+  );
 }
 
 export function makeGeneration(id: string, parent: string | null, over: Partial<Generation> = {}): Generation {
-  return {
-    id,
-    parent,
-    created_at: FIXED_TS,
-    status: 'retired',
-    kpis: { sharpe: 1.2 },
-    artifacts: [],
-    notes: null,
-    ...over,
-  };
+  return conforming(
+    { id, parent, created_at: FIXED_TS, status: 'retired', kpis: { sharpe: 1.2 }, artifacts: [], ...over },
+    'GET /api/v1/lineage',
+    ['generations', '[]']
+  );
 }
 
 /** A chain g0 → g1 → … with a branch every `branchEvery` generations. */
@@ -54,18 +95,21 @@ export function makeGenerations(n: number, branchEvery = 0): Generation[] {
 }
 
 export function makeLineage(over: Partial<LineageResponse> = {}): LineageResponse {
-  return {
-    model: 'policy',
-    generations: [
-      makeGeneration('g1', null, { status: 'retired' }),
-      makeGeneration('g2', 'g1', { status: 'active', kpis: { sharpe: 1.8, drawdown: 0.04 } }),
-      makeGeneration('g3', 'g2', { status: 'canary', notes: 'tighter stops' }),
-    ],
-    active: 'g2',
-    canary: 'g3',
-    updated_at: FIXED_TS,
-    ...over,
-  };
+  return conforming(
+    {
+      model: 'policy',
+      generations: [
+        makeGeneration('g1', null, { status: 'retired' }),
+        makeGeneration('g2', 'g1', { status: 'active', kpis: { sharpe: 1.8, drawdown: 0.04 } }),
+        makeGeneration('g3', 'g2', { status: 'canary', notes: 'tighter stops' }),
+      ],
+      active: 'g2',
+      canary: 'g3',
+      updated_at: FIXED_TS,
+      ...over,
+    },
+    'GET /api/v1/lineage'
+  );
 }
 
 export function makeImage(
@@ -74,144 +118,289 @@ export function makeImage(
   kind = 'reliability',
   over: Partial<CalibrationImage> = {}
 ): CalibrationImage {
-  return {
-    id,
-    generation,
-    name: `${kind}.png`,
-    kind,
-    title: `${kind} ${generation}`,
-    metric: 0.12,
-    content_type: 'image/png',
-    size: 1024,
-    created_at: FIXED_TS,
-    url: `api/v1/artifacts/calibration/${id}/image`,
-    ...over,
-  };
+  return conforming(
+    {
+      id,
+      generation,
+      name: `${kind}.png`,
+      kind,
+      title: `${kind} ${generation}`,
+      metric: 'ece',
+      content_type: 'image/png',
+      size: 1024,
+      created_at: FIXED_TS,
+      updated_at: FIXED_TS,
+      etag: `etag-${id}`,
+      url: `api/v1/artifacts/calibration/${id}/image`,
+      ...over,
+    },
+    'GET /api/v1/artifacts/calibration',
+    ['items', '[]']
+  );
 }
 
 let seq = 0;
 export function makeEvent(over: Partial<LookoutEvent> = {}): LookoutEvent {
   seq += 1;
-  return {
-    id: `01JEVENT${String(seq).padStart(6, '0')}`,
-    ts: FIXED_TS,
-    node: 'node-a',
-    source: 'watcher',
-    kind: 'file.changed',
-    severity: 'info',
-    subject: `activity/task-${seq}.json`,
-    data: {},
-    trace_id: null,
-    actor: null,
-    ...over,
-  };
+  return conforming(
+    {
+      id: `01JEVENT${String(seq).padStart(18, '0')}`,
+      ts: FIXED_TS,
+      node: 'node-a',
+      source: 'watcher',
+      kind: 'file.changed',
+      severity: 'info',
+      subject: `activity/task-${seq}.json`,
+      data: {},
+      trace_id: `trace-${seq}`,
+      actor: null,
+      ...over,
+    },
+    'GET /api/v1/feeds/{feed}',
+    ['items', '[]']
+  );
 }
 
 export function makePlan(over: Partial<ActionPlan> = {}): ActionPlan {
-  return {
-    plan_id: 'plan-1',
-    action: 'kill',
-    params: null,
-    state: { kill_switch: false },
-    changes: [{ field: 'kill_switch.engaged', from: false, to: true }],
-    interlocks: [],
-    allowed: true,
-    expires_at: FIXED_TS,
-    ...over,
-  };
+  return conforming(
+    {
+      plan_id: 'plan-1',
+      action: 'kill',
+      params: {},
+      state: { kill_switch: false },
+      changes: [{ field: 'kill_switch.engaged', from: false, to: true }],
+      interlocks: [],
+      allowed: true,
+      break_glass: false,
+      fingerprint: 'fp-1',
+      created_at: FIXED_TS,
+      expires_at: FIXED_TS,
+      ...over,
+    },
+    'POST /api/v1/actions/{name}/plan'
+  );
 }
 
 export function makeActionRecord(over: Partial<ActionRecord> = {}): ActionRecord {
-  return {
-    id: 'act-1',
-    action: 'kill',
-    status: 'applying',
-    plan_id: 'plan-1',
-    reason: 'drift',
-    actor: 'grafana',
-    created_at: FIXED_TS,
-    updated_at: FIXED_TS,
-    result: null,
-    error: null,
-    ...over,
-  };
+  return conforming(
+    {
+      id: 'act-1',
+      action: 'kill',
+      status: 'applying',
+      trigger: 'api',
+      plan_id: 'plan-1',
+      params: {},
+      reason: 'drift',
+      actor: 'grafana',
+      executor: 'bus',
+      expect: null,
+      result: null,
+      error: null,
+      verification: null,
+      break_glass: false,
+      decision_id: null,
+      incident_id: null,
+      created_at: FIXED_TS,
+      updated_at: FIXED_TS,
+      applied_at: null,
+      finished_at: null,
+      ...over,
+    },
+    'GET /api/v1/actions/{id}'
+  );
 }
 
 export function makeIncident(id: string, over: Partial<Incident> = {}): Incident {
-  return {
-    id,
-    rule: 'drift_high',
-    severity: 'critical',
-    status: 'open',
-    title: `Drift high (${id})`,
-    opened_at: FIXED_TS,
-    acknowledged_at: null,
-    resolved_at: null,
-    actor: null,
-    note: null,
-    diagnostic_id: null,
-    ...over,
-  };
+  return conforming(
+    {
+      id,
+      rule: 'drift_high',
+      node: 'node-a',
+      severity: 'critical',
+      status: 'open',
+      title: `Drift high (${id})`,
+      data: {},
+      opened_at: FIXED_TS,
+      acknowledged_at: null,
+      acknowledged_by: null,
+      ack_note: null,
+      resolved_at: null,
+      resolved_by: null,
+      resolve_note: null,
+      diagnostic_id: null,
+      ...over,
+    },
+    'GET /api/v1/incidents/{id}'
+  );
 }
 
 export function makeDiagnostic(id: string, over: Partial<Diagnostic> = {}): Diagnostic {
-  return {
-    id,
-    title: `Disk filling up (${id})`,
-    description: 'The data volume grows 2 GB a day.',
-    severity: 'warning',
-    status: 'open',
-    assignee: null,
-    due_at: null,
-    overdue: false,
-    tags: ['disk'],
-    component: 'storage',
-    roadmap_url: null,
-    origin: 'api',
-    rule: null,
-    node: null,
-    created_by: 'grafana/alice',
-    created_at: FIXED_TS,
-    updated_at: FIXED_TS,
-    resolved_at: null,
-    closed_at: null,
-    ...over,
-  };
+  return conforming(
+    {
+      id,
+      title: `Disk filling up (${id})`,
+      description: 'The data volume grows 2 GB a day.',
+      severity: 'warning',
+      status: 'open',
+      assignee: null,
+      due_at: null,
+      overdue: false,
+      tags: ['disk'],
+      component: 'storage',
+      roadmap_url: null,
+      origin: 'api',
+      rule: null,
+      node: null,
+      created_by: 'grafana/alice',
+      created_at: FIXED_TS,
+      updated_at: FIXED_TS,
+      resolved_at: null,
+      closed_at: null,
+      ...over,
+    },
+    'GET /api/v1/diagnostics',
+    ['items', '[]']
+  );
 }
 
 export function makeDiagnosticDetail(id: string, over: Partial<DiagnosticDetail> = {}): DiagnosticDetail {
-  return {
-    ...makeDiagnostic(id),
-    comments: [],
-    history: [
-      {
-        seq: 1,
-        ts: FIXED_TS,
-        actor: 'grafana/alice',
-        action: 'created',
-        changes: { status: { from: null, to: 'open' } },
-        note: null,
-      },
-    ],
-    incidents: [],
-    allowed_transitions: ['in_progress', 'resolved', 'closed'],
-    can_reopen: false,
-    estimate: null,
-    ...over,
-  };
+  return conforming(
+    {
+      ...makeDiagnostic(id),
+      comments: [],
+      history: [
+        {
+          seq: 1,
+          ts: FIXED_TS,
+          actor: 'grafana/alice',
+          action: 'created',
+          changes: { status: { from: null, to: 'open' } },
+          note: null,
+        },
+      ],
+      incidents: [],
+      allowed_transitions: ['in_progress', 'resolved', 'closed'],
+      can_reopen: false,
+      estimate: null,
+      ...over,
+    },
+    'GET /api/v1/diagnostics/{id}'
+  );
 }
 
 export function makeAnalytics(over: Partial<DiagnosticsAnalytics> = {}): DiagnosticsAnalytics {
   const none = { count: 0, median_s: null, p90_s: null };
-  return {
-    generated_at: FIXED_TS,
-    range: { since: '2026-08-29T12:00:00.000Z', until: FIXED_TS },
-    open_by_severity: { info: 1, warning: 2, critical: 1 },
-    open_total: 4,
-    overdue: 1,
-    time_to_resolve: { info: none, warning: { count: 12, median_s: 7200, p90_s: 36_000 }, critical: none },
-    weekly: [],
-    estimate: null,
-    ...over,
-  };
+  return conforming(
+    {
+      generated_at: FIXED_TS,
+      range: { since: '2026-08-29T12:00:00.000Z', until: FIXED_TS },
+      open_by_severity: { info: 1, warning: 2, critical: 1 },
+      open_total: 4,
+      overdue: 1,
+      time_to_resolve: { info: none, warning: { count: 12, median_s: 7200, p90_s: 36_000 }, critical: none },
+      weekly: [],
+      estimate: null,
+      ...over,
+    },
+    'GET /api/v1/diagnostics/analytics'
+  );
+}
+
+export function makeDecision(id: string, over: Partial<Decision> = {}): Decision {
+  return conforming(
+    {
+      id,
+      ts: FIXED_TS,
+      policy: 'drift_retrain',
+      policy_type: 'condition',
+      rule_version: '1',
+      verdict: 'act',
+      reason: 'drift_score 0.91 > 0.8 for 10m',
+      action: 'retrain',
+      action_id: null,
+      inputs: { drift_score: 0.91 },
+      thresholds: { drift_score: 0.8 },
+      ...over,
+    },
+    'GET /api/v1/decisions/{id}'
+  );
+}
+
+export function makeAgent(name: string, over: Partial<Agent> = {}): Agent {
+  return conforming(
+    {
+      name,
+      capabilities: ['analyze'],
+      priority_score: 1,
+      status: 'idle',
+      max_tasks: 1,
+      load: 0,
+      heartbeat_window_s: 30,
+      last_heartbeat: FIXED_TS,
+      heartbeat_age_s: 3,
+      performance: {},
+      metadata: {},
+      registered_at: FIXED_TS,
+      updated_at: FIXED_TS,
+      ...over,
+    },
+    'GET /api/v1/agents',
+    ['items', '[]']
+  );
+}
+
+export function makeTask(id: number, over: Partial<Task> = {}): Task {
+  return conforming(
+    {
+      id,
+      title: `Task ${id}`,
+      description: '',
+      priority: 0,
+      category: null,
+      estimated_duration: null,
+      required_capabilities: [],
+      dependencies: [],
+      status: 'queued',
+      agent: null,
+      created_by: 'operator',
+      created_at: FIXED_TS,
+      queued_at: FIXED_TS,
+      assigned_at: null,
+      started_at: null,
+      completed_at: null,
+      actual_duration: null,
+      requeues: 0,
+      updated_at: FIXED_TS,
+      ...over,
+    },
+    'GET /api/v1/tasks',
+    ['items', '[]']
+  );
+}
+
+export function makeAuditEntry(id: string, over: Partial<AuditEntry> = {}): AuditEntry {
+  return conforming(
+    {
+      id,
+      ts: FIXED_TS,
+      actor: 'grafana:admin@example.org',
+      token: 'grafana',
+      token_role: 'grafana',
+      grafana_user: 'admin@example.org',
+      grafana_org_id: 1,
+      grafana_org_role: 'Admin',
+      role: 'admin',
+      method: 'POST',
+      path: '/api/v1/actions/kill/apply',
+      route: '/api/v1/actions/:name/apply',
+      action: 'kill',
+      reason: 'drift',
+      status: 202,
+      result: 'accepted',
+      request_id: null,
+      ...over,
+    },
+    'GET /api/v1/audit',
+    ['items', '[]']
+  );
 }

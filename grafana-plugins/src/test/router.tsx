@@ -1,6 +1,6 @@
 import React, { useEffect } from 'react';
 import { render, type RenderResult } from '@testing-library/react';
-import { MemoryRouter, Route, Routes, useLocation } from 'react-router-dom';
+import { MemoryRouter, Route, Routes, useLocation } from 'react-router';
 import { PLUGIN_BASE_URL } from '../constants';
 
 function LocationSpy({ onLocation }: { onLocation: (path: string) => void }): null {

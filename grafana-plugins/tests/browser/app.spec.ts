@@ -1,4 +1,4 @@
-import type { StatusResponse } from '../../src/api/types';
+import type { Incident, Page, StatusResponse } from '../../src/api';
 import { TEST_IDS } from '../../src/testIds';
 import { expect, renderApp, test } from './fixtures';
 
@@ -23,6 +23,35 @@ test.describe('app pages in a real browser against the demo sidecar', () => {
       }
     });
   }
+
+  test('an Editor acknowledges an incident; the page shows who did and the note, as the sidecar recorded them', async ({
+    page,
+    harness,
+  }) => {
+    let open: Incident[] = [];
+    await expect
+      .poll(
+        async () => (open = (await harness.sidecarGet<Page<Incident>>('api/v1/incidents?status=open')).items).length,
+        {
+          timeout: 30_000,
+        }
+      )
+      .toBeGreaterThan(0);
+    const incident = open[0]!;
+    await harness.open(page, 'Editor');
+    await renderApp(page, 'incidents');
+    const row = page.getByRole('row').filter({ hasText: incident.title });
+    await row.getByRole('button', { name: 'Acknowledge' }).click();
+    await page.getByRole('textbox', { name: 'Note' }).fill('looking at the lineage');
+    await page.getByRole('dialog').getByRole('button', { name: 'Acknowledge' }).click();
+    await page.getByRole('radio', { name: 'Acknowledged' }).click();
+    const stored = await harness.sidecarGet<Incident>(`api/v1/incidents/${incident.id}`);
+    expect(stored.ack_note).toBe('looking at the lineage');
+    const acked = page.getByRole('row').filter({ hasText: incident.title });
+    await expect(acked).toContainText(`Acknowledged by ${stored.acknowledged_by}`);
+    await expect(acked).toContainText('“looking at the lineage”');
+    await harness.screenshot(page, 'page-incidents-acknowledged', 'dark');
+  });
 
   test('overview shows the node and version the sidecar reports', async ({ page, harness }) => {
     const status = await harness.sidecarGet<StatusResponse>('api/v1/status');

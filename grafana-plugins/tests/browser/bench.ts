@@ -12,21 +12,12 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
+import { CHROMIUM_LAUNCH } from './chromium.ts';
 import { startHarnessServer } from './server.ts';
 
 const ROOT = process.cwd().endsWith('grafana-plugins') ? process.cwd() : path.join(process.cwd(), 'grafana-plugins');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const FRAME_BUDGET_MS = 1000 / 60;
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const FIXED = Date.parse('2026-11-21T12:00:00Z');
 
@@ -137,12 +128,12 @@ async function main(): Promise<void> {
     throw new Error('dist/ is missing: run npm run build -w grafana-plugins first');
   }
   const webpackCli = createRequire(path.join(ROOT, 'package.json')).resolve('webpack-cli/bin/cli.js');
-  execFileSync(process.execPath, [webpackCli, '-c', 'tests/browser/host/webpack.config.ts'], {
+  execFileSync(process.execPath, [webpackCli, '-c', 'tests/browser/host/webpack.config.ts', '--env', 'grafana=12.4'], {
     cwd: ROOT,
     stdio: 'ignore',
   });
   const server = await startHarnessServer({ root: ROOT });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+  const browser = await chromium.launch(CHROMIUM_LAUNCH);
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('crash', () => process.stderr.write('page crashed\n'));

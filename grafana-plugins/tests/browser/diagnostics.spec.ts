@@ -1,4 +1,4 @@
-import type { DiagnosticDetail } from '../../src/api/types';
+import type { DiagnosticDetail } from '../../src/api';
 import { TEST_IDS } from '../../src/testIds';
 import { expect, renderApp, test } from './fixtures';
 
@@ -44,7 +44,7 @@ test.describe('diagnostics page in a real browser against the demo sidecar', () 
       await drawer.getByRole('textbox', { name: 'Comment' }).fill('harness: volume resized');
       await drawer.getByRole('button', { name: 'Add comment' }).click();
       await expect(drawer.getByTestId(TEST_IDS.diagnostics.comments)).toContainText('harness: volume resized');
-      // History says who did it: the person in the proxy's X-Grafana-Context, not something the page sent.
+      // History says who did it: the person Grafana's proxy names (fixtures.ts), not something the page sent.
       await expect(drawer.getByTestId(TEST_IDS.diagnostics.history)).toContainText('editor@example.org');
       await expect(drawer.getByTestId(TEST_IDS.diagnostics.history)).toContainText('status: open → in_progress');
       await expect(page.getByTestId(TEST_IDS.diagnostics.estimate)).toContainText(`Estimate for ${id}`);

@@ -1,34 +1,63 @@
 import { test as base, expect, type Page } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
-import { grafanaContext, startHarnessServer, type HarnessServer, type OrgRole } from './server';
+import { type Generation, GENERATIONS, startHarnessServer, type HarnessServer, type OrgRole } from './server';
+import { grafanaContext } from './plugin-proxy';
 import { demoAvailable, DEMO_SCRIPT, startSidecar, type Sidecar } from './sidecar';
 
 export const ROOT = path.resolve(__dirname, '../..');
+/** Screenshots per Grafana generation: test-output/screenshots/grafana-<generation>/. */
 export const SCREENSHOTS = path.join(ROOT, 'test-output/screenshots');
 
 type Theme = 'light' | 'dark';
 
 export interface Harness {
+  /** The Grafana generation whose shared modules the page loads (the Playwright project's option). */
+  generation: Generation;
   sidecar: Sidecar;
   server: HarnessServer;
   /** Opens the harness page as a Grafana user with `role`, in `theme`. */
   open(page: Page, role: OrgRole, theme?: Theme): Promise<void>;
-  /** Calls the sidecar directly (not through the proxy) with the Grafana token as an Admin, to check its state. */
+  /** Calls the sidecar directly (not through the proxy) with the Grafana token, to check its state. */
   sidecarGet<T>(p: string): Promise<T>;
   screenshot(page: Page, name: string, theme: Theme): Promise<void>;
 }
 
-export const test = base.extend<object, { harness: Harness }>({
+export const test = base.extend<object, { generation: Generation; harness: Harness }>({
+  generation: ['12.4', { option: true, scope: 'worker' }],
   harness: [
-    async ({}, use) => {
+    async ({ generation }, use) => {
       if (!demoAvailable()) {
         throw new Error(`${DEMO_SCRIPT} is missing: build the example workload first (npm run build -w examples)`);
       }
-      const sidecar = await startSidecar();
-      const server = await startHarnessServer({ root: ROOT, sidecarUrl: sidecar.url, sidecarToken: sidecar.token });
-      fs.mkdirSync(SCREENSHOTS, { recursive: true });
+      // One guardian rule that fires on the workload's own lineage updates, so the Incidents page has one to handle.
+      const sidecar = await startSidecar({
+        env: {
+          LOOKOUT_GUARDIAN_TICK_MS: '500',
+          LOOKOUT_GUARDIAN_RULES: JSON.stringify([
+            {
+              name: 'harness_lineage',
+              type: 'event_rate',
+              window: '30m',
+              kind: 'lineage.*',
+              value: 0,
+              title: 'Lineage moved',
+            },
+          ]),
+        },
+      });
+      const server = await startHarnessServer({
+        root: ROOT,
+        generation,
+        sidecarUrl: sidecar.url,
+        sidecarToken: sidecar.token,
+        // Grafana's default: no X-Grafana-User. The sidecar names the person from X-Grafana-Context alone.
+        sendUserHeader: false,
+      });
+      const screenshots = path.join(SCREENSHOTS, `grafana-${generation}`);
+      fs.mkdirSync(screenshots, { recursive: true });
       await use({
+        generation,
         sidecar,
         server,
         async open(page, role, theme = 'dark') {
@@ -36,19 +65,36 @@ export const test = base.extend<object, { harness: Harness }>({
           await page.waitForFunction(
             () => (window as unknown as { __lookoutHostReady?: boolean }).__lookoutHostReady === true
           );
+          // The page really shares this generation's modules with the plugin.
+          const shared = await page.evaluate(
+            () => (window as unknown as { lookoutHost: { shared: Record<string, string> } }).lookoutHost.shared
+          );
+          expect(shared['react']!.split('.')[0]).toBe(String(GENERATIONS[generation].react));
+          expect(shared['@grafana/ui']).toBe(GENERATIONS[generation].version);
         },
         async sidecarGet<T>(p: string): Promise<T> {
           const res = await fetch(`${sidecar.url}/${p.replace(/^\//, '')}`, {
             headers: {
               Authorization: `Bearer ${sidecar.token}`,
-              'X-Grafana-Context': grafanaContext('harness-check@example.org', 'Admin'),
+              // The delegation token acts only for a person: this check acts as a Grafana Admin.
+              'X-Grafana-Context': grafanaContext({
+                userId: 1,
+                login: 'harness-check',
+                name: 'harness-check',
+                email: 'harness-check@example.org',
+                orgId: 1,
+                orgName: 'Main Org.',
+                orgRole: 'Admin',
+                isGrafanaAdmin: false,
+                isAnonymous: false,
+              }),
             },
           });
           expect(res.ok, `GET ${p} → ${res.status}`).toBe(true);
           return (await res.json()) as T;
         },
         async screenshot(page, name, theme) {
-          await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${theme}.png`), fullPage: true });
+          await page.screenshot({ path: path.join(screenshots, `${name}-${theme}.png`), fullPage: true });
         },
       });
       await server.close();

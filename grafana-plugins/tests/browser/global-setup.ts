@@ -2,18 +2,29 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Builds the harness host bundle once per run; the plugin itself must already be built (`npm run build`). */
+/**
+ * Bundles the harness host page once per Grafana generation (tests/browser/host/webpack.config.ts); the plugin itself
+ * must already be built (`npm run build`), and both pages load that same dist/.
+ */
 export default function globalSetup(): void {
   const root = path.resolve(__dirname, '../..');
   if (!fs.existsSync(path.join(root, 'dist/module.js'))) {
     throw new Error('grafana-plugins/dist is missing: run `npm run build -w grafana-plugins` first');
   }
-  execFileSync(
-    process.execPath,
-    [require.resolve('webpack-cli/bin/cli.js', { paths: [root] }), '-c', 'tests/browser/host/webpack.config.ts'],
-    {
-      cwd: root,
-      stdio: 'inherit',
-    }
-  );
+  const webpackCli = require.resolve('webpack-cli/bin/cli.js', { paths: [root] });
+  for (const generation of ['12.4', '13.2']) {
+    execFileSync(
+      process.execPath,
+      [
+        webpackCli,
+        '-c',
+        'tests/browser/host/webpack.config.ts',
+        '--env',
+        `grafana=${generation}`,
+        '--stats',
+        'errors-only',
+      ],
+      { cwd: root, stdio: 'inherit' }
+    );
+  }
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { LineageResponse, StatusResponse } from '../../src/api/types';
+import type { LineageResponse, StatusResponse } from '../../src/api';
 import { TEST_IDS } from '../../src/testIds';
 import { expect, renderPanel, test } from './fixtures';
 

@@ -1,39 +1,50 @@
 /**
  * A stand-in for Grafana's HTTP server, enough for the plugin: the page shell with boot data, `dist/` under
- * /public/plugins/<id>/, and the plugin proxy under /api/plugin-proxy/<app-id>/ that matches the routes of the
- * built plugin.json the way Grafana does (in order, method first, `*` wildcard, `reqRole` denial is a final 403),
- * injects the route's headers (the bearer token) and the X-Grafana-Context the browser cannot forge.
+ * /public/plugins/<id>/, the app's settings, and Grafana's plugin proxy under /api/plugin-proxy/<app-id>/ with the
+ * routes of the built plugin.json (plugin-proxy.ts: Grafana's own rules). The signed-in user is a session cookie set
+ * when the page is opened, as Grafana knows who is signed in without the page telling it.
  */
 import fs from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import {
+  type GrafanaUser,
+  type OrgRole,
+  type PluginRoute,
+  type ProxiedRequest,
+  proxyPluginRequest,
+} from './plugin-proxy';
 
-export type OrgRole = 'Viewer' | 'Editor' | 'Admin';
-const RANK: Record<string, number> = { Viewer: 1, Editor: 2, Admin: 3 };
+export type { OrgRole } from './plugin-proxy';
 
-export interface PluginRoute {
-  path: string;
-  method?: string;
-  reqRole?: OrgRole;
-  url: string;
-  headers?: Array<{ name: string; content: string }>;
-}
+/** The Grafana generations the harness can stand in for: their version and the host bundle sharing their modules. */
+export const GENERATIONS = {
+  '12.4': { version: '12.4.10', react: 18 },
+  '13.2': { version: '13.2.3', react: 19 },
+} as const;
+export type Generation = keyof typeof GENERATIONS;
 
 export interface HarnessOptions {
   /** grafana-plugins/ folder. */
   root: string;
+  /** Which Grafana's shared modules the page loads (default 12.4). */
+  generation?: Generation;
   sidecarUrl?: string;
   sidecarToken?: string;
+  /** Grafana's `[dataproxy] send_user_header`: off by default, as in Grafana. */
+  sendUserHeader?: boolean;
 }
 
 export interface HarnessServer {
   url: string;
   /** Every proxied request: what Grafana would log. */
-  proxied: Array<{ method: string; path: string; role: OrgRole; status: number }>;
+  proxied: ProxiedRequest[];
   close(): Promise<void>;
 }
+
+const RANK: Record<string, number> = { Viewer: 1, Editor: 2, Admin: 3 };
 
 const MIME: Record<string, string> = {
   '.js': 'application/javascript',
@@ -47,74 +58,10 @@ const MIME: Record<string, string> = {
   '.map': 'application/json',
 };
 
-/** X-Grafana-Context as Grafana sets it: the signed-in user with Go's field names. */
-export function grafanaContext(login: string, role: OrgRole): string {
-  return JSON.stringify({
-    UserID: 1,
-    UserUID: `harness-${login}`,
-    OrgID: 1,
-    OrgName: 'Main Org.',
-    OrgRole: role,
-    Login: login,
-    Name: login,
-    Email: login,
-    IsGrafanaAdmin: false,
-    IsAnonymous: false,
-  });
-}
-
-/** Grafana's route tree match: literal segments, `:param` for one segment, trailing `*` for the rest. */
-export function matchRoute(routePath: string, proxyPath: string): { wildcard: string } | undefined {
-  const r = routePath.replace(/^\/+|\/+$/g, '').split('/');
-  const p = proxyPath.replace(/^\/+/, '').split('/');
-  for (let i = 0; i < r.length; i++) {
-    const seg = r[i]!;
-    if (seg === '*') {
-      const rest = p.slice(i).join('/');
-      return rest ? { wildcard: rest } : undefined;
-    }
-    if (i >= p.length) {
-      return undefined;
-    }
-    if (!seg.startsWith(':') && seg !== p[i]) {
-      return undefined;
-    }
-  }
-  return r.length === p.length ? { wildcard: '' } : undefined;
-}
-
-export function findRoute(
-  routes: PluginRoute[],
-  method: string,
-  proxyPath: string,
-  role: OrgRole
-): { route: PluginRoute; wildcard: string } | { denied: true } | undefined {
-  for (const route of routes) {
-    if (route.method && route.method !== '*' && route.method !== method) {
-      continue;
-    }
-    const m = matchRoute(route.path, proxyPath);
-    if (!m) {
-      continue;
-    }
-    if (route.reqRole && RANK[role]! < RANK[route.reqRole]!) {
-      return { denied: true };
-    }
-    return { route, wildcard: m.wildcard };
-  }
-  return undefined;
-}
-
-function interpolate(template: string, jsonData: Record<string, string>, secure: Record<string, string>): string {
-  return template
-    .replace(/\{\{\s*\.JsonData\.(\w+)\s*\}\}/g, (_, k: string) => jsonData[k] ?? '')
-    .replace(/\{\{\s*\.SecureJsonData\.(\w+)\s*\}\}/g, (_, k: string) => secure[k] ?? '');
-}
-
-function page(role: OrgRole, theme: 'light' | 'dark', login: string): string {
+function page(version: string, role: OrgRole, theme: 'light' | 'dark', login: string): string {
   const bootData = {
     settings: {
-      buildInfo: { version: '12.4.10', edition: 'Open Source' },
+      buildInfo: { version, edition: 'Open Source' },
       featureToggles: {},
       appSubUrl: '',
       theme2: { colors: { mode: theme } },
@@ -153,19 +100,49 @@ function under(base: string, rel: string): string | undefined {
 
 export async function startHarnessServer(o: HarnessOptions): Promise<HarnessServer> {
   const dist = path.join(o.root, 'dist');
+  const generation = o.generation ?? '12.4';
+  const hostDir = path.join(o.root, 'test-output', `harness-${generation}`);
   const pluginJson = JSON.parse(fs.readFileSync(path.join(dist, 'plugin.json'), 'utf8')) as {
     id: string;
     routes: PluginRoute[];
   };
   const appId = pluginJson.id;
   const systemjs = path.dirname(require_resolve('systemjs/package.json', o.root));
-  const icons = path.join(path.dirname(require_resolve('@grafana/ui/package.json', o.root)), 'dist/public/img');
+  // Grafana's own icons, from the @grafana/ui of the generation the page shares.
+  const uiFrom = generation === '13.2' ? path.resolve(o.root, '../test-hosts/grafana13') : o.root;
+  const icons = path.join(path.dirname(require_resolve('@grafana/ui/package.json', uiFrom)), 'dist/public/img');
   const settings = {
     jsonData: { sidecarUrl: o.sidecarUrl ?? '' } as Record<string, string>,
     secure: { sidecarToken: o.sidecarToken ?? '' },
   };
   const proxied: HarnessServer['proxied'] = [];
   const proxyPrefix = `/api/plugin-proxy/${appId}/`;
+  const userIds = new Map<string, number>();
+  const proxyOptions = {
+    routes: pluginJson.routes,
+    settings: () => ({ jsonData: settings.jsonData, secureJsonData: settings.secure }),
+    sendUserHeader: o.sendUserHeader ?? false,
+    onProxied: (e: ProxiedRequest) => void proxied.push(e),
+  };
+  /** The session's user, from the cookies the page shell set (Grafana: the session cookie). */
+  const signedIn = (req: http.IncomingMessage): GrafanaUser => {
+    const role = (cookie(req, 'grafana_role') ?? 'Viewer') as OrgRole;
+    const login = cookie(req, 'grafana_login') ?? 'viewer-user';
+    if (!userIds.has(login)) {
+      userIds.set(login, userIds.size + 2);
+    }
+    return {
+      userId: userIds.get(login)!,
+      login,
+      name: login,
+      email: login.includes('@') ? login : `${login}@example.org`,
+      orgId: 1,
+      orgName: 'Main Org.',
+      orgRole: role,
+      isGrafanaAdmin: cookie(req, 'grafana_server_admin') === 'true',
+      isAnonymous: false,
+    };
+  };
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://harness');
@@ -182,7 +159,7 @@ export async function startHarnessServer(o: HarnessOptions): Promise<HarnessServ
           `grafana_login=${encodeURIComponent(login)}; Path=/; SameSite=Strict`,
         ],
       });
-      res.end(page(RANK[role] ? role : 'Viewer', theme, login));
+      res.end(page(GENERATIONS[generation].version, RANK[role] ? role : 'Viewer', theme, login));
       return;
     }
     if (p.startsWith('/systemjs/')) {
@@ -190,7 +167,7 @@ export async function startHarnessServer(o: HarnessOptions): Promise<HarnessServ
       return f ? serveFile(res, f) : void res.writeHead(404).end();
     }
     if (p.startsWith('/harness/')) {
-      const f = under(path.join(o.root, 'test-output/harness'), p.slice('/harness/'.length));
+      const f = under(hostDir, p.slice('/harness/'.length));
       return f ? serveFile(res, f) : void res.writeHead(404).end();
     }
     if (p.startsWith(`/public/plugins/${appId}/`)) {
@@ -228,62 +205,7 @@ export async function startHarnessServer(o: HarnessOptions): Promise<HarnessServ
       return;
     }
     if (p.startsWith(proxyPrefix)) {
-      const role = (cookie(req, 'grafana_role') as OrgRole) ?? 'Viewer';
-      const login = cookie(req, 'grafana_login') ?? 'anonymous';
-      const proxyPath = p.slice(proxyPrefix.length);
-      const method = req.method ?? 'GET';
-      const found = findRoute(pluginJson.routes, method, proxyPath, role);
-      const log = (status: number): void => void proxied.push({ method, path: proxyPath, role, status });
-      if (!found) {
-        log(404);
-        res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"message":"plugin route match not found"}');
-        return;
-      }
-      if ('denied' in found) {
-        log(403);
-        res
-          .writeHead(403, { 'Content-Type': 'application/json' })
-          .end('{"message":"plugin proxy route access denied"}');
-        return;
-      }
-      let target: URL;
-      try {
-        target = new URL(interpolate(found.route.url, settings.jsonData, settings.secure));
-      } catch {
-        log(502);
-        res
-          .writeHead(502, { 'Content-Type': 'application/json' })
-          .end('{"message":"plugin route URL is not configured"}');
-        return;
-      }
-      if (found.wildcard) {
-        target.pathname = `${target.pathname.replace(/\/+$/, '')}/${found.wildcard}`;
-      }
-      target.search = url.search;
-      const headers: http.OutgoingHttpHeaders = { ...req.headers };
-      for (const h of ['cookie', 'authorization', 'x-grafana-user', 'x-grafana-context', 'host', 'origin', 'referer']) {
-        delete headers[h];
-      }
-      // Grafana always sets the signed-in user (json.Marshal of its SignedInUser), replacing a client's copy.
-      headers['x-grafana-context'] = grafanaContext(login, role);
-      for (const h of found.route.headers ?? []) {
-        headers[h.name.toLowerCase()] = interpolate(h.content, settings.jsonData, settings.secure);
-      }
-      const up = http.request(target, { method, headers }, (upRes) => {
-        log(upRes.statusCode ?? 502);
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-        upRes.pipe(res);
-      });
-      up.on('error', (err) => {
-        log(502);
-        if (!res.headersSent) {
-          res
-            .writeHead(502, { 'Content-Type': 'application/json' })
-            .end(JSON.stringify({ message: `Bad Gateway: ${err.message}` }));
-        }
-      });
-      req.pipe(up);
-      res.on('close', () => up.destroy());
+      proxyPluginRequest(proxyOptions, req, res, signedIn(req));
       return;
     }
     res.writeHead(404).end('not found');

@@ -1,6 +1,6 @@
 /**
  * Starts the real Lookout sidecar with the example workload (`node examples/dist/demo.js`): one process, a fresh data
- * folder and workspace, port 0, one grafana delegation token that the harness proxy injects as Grafana would.
+ * folder and workspace, port 0, and the `grafana` delegation token Grafana would hold, which the harness proxy injects.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -11,10 +11,19 @@ import readline from 'node:readline';
 
 export interface Sidecar {
   url: string;
+  /** The token the harness proxy injects (the app's `sidecarToken`). */
   token: string;
   /** The watched workspace (lineage/, calibration/, telemetry/, activity/). */
   workspace: string;
   stop(): Promise<void>;
+}
+
+export interface SidecarOptions {
+  timeoutMs?: number;
+  /** More `LOOKOUT_*` settings (guardian rules, scheduler policies, ...). */
+  env?: Record<string, string>;
+  /** More tokens as `name:role:secret` (e.g. an agent's). */
+  extraTokens?: string[];
 }
 
 export const REPO_ROOT = path.resolve(process.cwd(), process.cwd().endsWith('grafana-plugins') ? '..' : '.');
@@ -25,7 +34,8 @@ export function demoAvailable(): boolean {
   return fs.existsSync(DEMO_SCRIPT);
 }
 
-export async function startSidecar(timeoutMs = 30_000): Promise<Sidecar> {
+export async function startSidecar(o: SidecarOptions = {}): Promise<Sidecar> {
+  const timeoutMs = o.timeoutMs ?? 30_000;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lookout-harness-'));
   const workspace = path.join(dir, 'workspace');
   fs.mkdirSync(workspace, { recursive: true });
@@ -38,8 +48,10 @@ export async function startSidecar(timeoutMs = 30_000): Promise<Sidecar> {
       LOOKOUT_HOST: '127.0.0.1',
       LOOKOUT_DATA_DIR: path.join(dir, 'data'),
       LOOKOUT_WATCH_ROOT: workspace,
-      // The delegation token: every proxied request acts as the harness user the proxy names in X-Grafana-Context.
-      LOOKOUT_TOKENS: `grafana:grafana:${token}`,
+      // The delegation token Grafana holds (the app's secureJsonData): the sidecar takes each person and role from the
+      // X-Grafana-Context the harness proxy always sets, as Grafana does.
+      LOOKOUT_TOKENS: [`grafana:grafana:${token}`, ...(o.extraTokens ?? [])].join(','),
+      ...o.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -47,10 +59,10 @@ export async function startSidecar(timeoutMs = 30_000): Promise<Sidecar> {
   child.stderr?.on('data', (c: Buffer) => stderr.push(c.toString()));
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`sidecar did not report "sidecar listening" in ${timeoutMs} ms\n${stderr.join('')}`)),
-      timeoutMs
-    );
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`sidecar did not report "sidecar listening" in ${timeoutMs} ms\n${stderr.join('')}`));
+    }, timeoutMs);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`sidecar exited with ${code}\n${stderr.join('')}`));

@@ -31,7 +31,8 @@ const generationSchema = z.looseObject({
   notes: z.string().optional(),
 });
 
-const lineageSchema = z.object({
+// Unknown fields of the workload's lineage_index.json are kept and served (ARCHITECTURE.md §3).
+const lineageSchema = z.looseObject({
   model: z.string().nullable(),
   generations: z.array(generationSchema),
   active: z.string().nullable(),
@@ -77,6 +78,16 @@ const statusSchema = z.looseObject({
     canary: z.string().nullable(),
     generations: z.number(),
   }),
+  // The sections the Grafana plugins read; the others (bus, watcher, agents, ...) stay open-ended.
+  kill_switch: z.object({
+    engaged: z.boolean(),
+    actor: z.string().nullable(),
+    reason: z.string().nullable(),
+    since: z.string().nullable(),
+    fail_safe: z.string().optional(),
+  }),
+  scheduler: z.looseObject({ paused: z.boolean() }),
+  incidents: z.looseObject({ open: z.number() }),
 });
 
 /** A stream kind filter: a dotted kind, or a family ending in `.*`. */
@@ -218,7 +229,8 @@ export class StatusView {
       },
       events,
       lineage,
-      ...sections,
+      // Sections come from the parts (ctx.status.section); the contract tests check them on a live sidecar.
+      ...(sections as Pick<z.infer<typeof statusSchema>, 'kill_switch' | 'scheduler' | 'incidents'>),
     };
   }
 }
@@ -313,7 +325,12 @@ export function registerCoreRoutes(
       access: 'viewer',
       summary: 'This API as an OpenAPI 3.1 document generated from the zod schemas',
       tags: ['meta'],
-      responses: { 200: { description: 'OpenAPI document' } },
+      responses: {
+        200: {
+          description: 'OpenAPI document',
+          schema: z.looseObject({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) }),
+        },
+      },
     },
     () => openapi()
   );
@@ -391,7 +408,7 @@ export function registerCoreRoutes(
       tags: ['read'],
       params: artifactIdParam,
       responses: {
-        200: { description: 'image' },
+        200: { description: 'image', schema: z.string(), contentType: 'image/*' },
         304: { description: 'not modified' },
         404: { description: 'no such artifact' },
         ...stdErrors,
@@ -500,7 +517,14 @@ export function registerCoreRoutes(
         'Server-sent events of every new event, filtered by feed, source, kind and severity; resumable with Last-Event-ID; keep-alive comments',
       tags: ['read'],
       query: streamQuery,
-      responses: { 200: { description: 'text/event-stream' }, ...stdErrors },
+      responses: {
+        200: {
+          description: 'events: `id`, `event: lookout`, `data` (the event JSON)',
+          schema: z.string(),
+          contentType: 'text/event-stream',
+        },
+        ...stdErrors,
+      },
     },
     ({ query, req, res }) => {
       const header = req.headers['last-event-id'];

@@ -85,7 +85,7 @@ export function ActionFlow({
 
   // The sidecar decides: `allowed` already accounts for interlocks (and for any an admin set aside).
   const blocked = plan && !plan.allowed;
-  const planState = plan?.state ?? plan?.current ?? {};
+  const planState = plan?.state ?? {};
   const activeInterlocks = plan?.interlocks.filter((i) => !i.overridden) ?? [];
   const failed = status === 'failed' || status === 'timed_out';
 

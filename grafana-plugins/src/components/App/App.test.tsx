@@ -1,6 +1,6 @@
 import React from 'react';
 import { render, screen } from '@testing-library/react';
-import { MemoryRouter } from 'react-router-dom';
+import { MemoryRouter } from 'react-router';
 import type { AppRootProps } from '@grafana/data';
 import { fakeBackend } from '../../test/backend';
 import { makeAnalytics, makeDiagnostic, makeDiagnosticDetail, makeStatus } from '../../test/fixtures';
@@ -11,10 +11,10 @@ describe('App routes', () => {
   beforeEach(() => {
     fakeBackend({
       'GET api/v1/status': () => makeStatus(),
-      'GET api/v1/incidents': () => ({ items: [] }),
-      'GET api/v1/feeds/scheduler': () => ({ items: [] }),
-      'GET api/v1/agents': () => ({ items: [] }),
-      'GET api/v1/tasks': () => ({ items: [] }),
+      'GET api/v1/incidents': () => ({ items: [], next_cursor: null }),
+      'GET api/v1/feeds/scheduler': () => ({ items: [], next_cursor: null }),
+      'GET api/v1/agents': () => ({ items: [], next_cursor: null }),
+      'GET api/v1/tasks': () => ({ items: [], next_cursor: null }),
       'GET api/v1/diagnostics': () => ({ items: [makeDiagnostic('D-2')], next_cursor: null }),
       'GET api/v1/diagnostics/analytics': () => makeAnalytics(),
       'GET api/v1/diagnostics/D-2': () => makeDiagnosticDetail('D-2'),

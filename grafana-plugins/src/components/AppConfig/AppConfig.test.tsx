@@ -3,7 +3,7 @@ import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { PluginType, type AppPluginMeta } from '@grafana/data';
 import { fakeBackend, HttpFailure } from '../../test/backend';
-import { makeStatus } from '../../test/fixtures';
+import { makeStatus, makeWhoami } from '../../test/fixtures';
 import { TEST_IDS } from '../../testIds';
 import { AppConfig, type AppConfigProps, type LookoutJsonData } from './AppConfig';
 
@@ -58,27 +58,61 @@ describe('AppConfig', () => {
   });
 
   it('does not resend the stored token when only the URL changes', async () => {
-    const { calls } = fakeBackend({ 'POST /api/plugins/lookout-ops-app/settings': () => ({}) });
-    render(
-      <AppConfig {...props({ jsonData: { sidecarUrl: 'http://a:1' }, secureJsonFields: { sidecarToken: true } })} />
-    );
-    await userEvent.click(screen.getByRole('button', { name: 'Save settings' }));
-    await waitFor(() => expect(calls).toHaveLength(1));
-    expect((calls[0]!.body as { secureJsonData?: unknown }).secureJsonData).toBeUndefined();
-  });
-
-  it('tests the connection through the proxy and reports version, node and role', async () => {
     const { calls } = fakeBackend({
-      'GET api/v1/status': () =>
-        makeStatus({ version: '1.2.3', node: 'edge-7', auth: { token: 'grafana', role: 'operator' } }),
+      'POST /api/plugins/lookout-ops-app/settings': () => ({}),
+      'GET api/v1/whoami': () => makeWhoami(),
     });
     render(
       <AppConfig {...props({ jsonData: { sidecarUrl: 'http://a:1' }, secureJsonFields: { sidecarToken: true } })} />
     );
+    await userEvent.click(screen.getByRole('button', { name: 'Save settings' }));
+    const saves = (): typeof calls => calls.filter((c) => c.method === 'POST');
+    await waitFor(() => expect(saves()).toHaveLength(1));
+    expect((saves()[0]!.body as { secureJsonData?: unknown }).secureJsonData).toBeUndefined();
+  });
+
+  it('tests the connection through the proxy and says who the sidecar thinks you are', async () => {
+    const { calls } = fakeBackend({
+      'GET api/v1/status': () => makeStatus({ version: '1.2.3', node: 'edge-7' }),
+      'GET api/v1/whoami': () => makeWhoami(),
+    });
+    render(<AppConfig {...props({ jsonData: { sidecarUrl: 'http://a:1' } })} />);
     await userEvent.click(screen.getByRole('button', { name: 'Test connection' }));
     const result = await screen.findByText('Connected to the sidecar');
-    expect(result.parentElement?.parentElement).toHaveTextContent(/1\.2\.3.*edge-7.*operator/);
-    expect(calls[0]!.path).toBe('api/v1/status');
+    expect(result.parentElement?.parentElement).toHaveTextContent(/1\.2\.3.*edge-7/);
+    const identity = await screen.findByTestId(TEST_IDS.appConfig.identity);
+    expect(identity).toHaveTextContent(/grafana:editor@example\.org, acting as operator: Grafana Editor in org 1/);
+    expect(identity).toHaveTextContent(/delegation token grafana, capped at admin/);
+    expect(calls.map((c) => c.path).sort()).toEqual(['api/v1/status', 'api/v1/whoami']);
+  });
+
+  it('asks the sidecar who you are as soon as saved settings are shown', async () => {
+    fakeBackend({ 'GET api/v1/whoami': () => makeWhoami() });
+    render(
+      <AppConfig {...props({ jsonData: { sidecarUrl: 'http://a:1' }, secureJsonFields: { sidecarToken: true } })} />
+    );
+    expect(await screen.findByTestId(TEST_IDS.appConfig.identity)).toHaveTextContent('grafana:editor@example.org');
+  });
+
+  it("warns when the stored credential is not a grafana delegation token, with the sidecar's own warnings", async () => {
+    fakeBackend({
+      'GET api/v1/whoami': () =>
+        makeWhoami({
+          actor: 'ops',
+          role: 'admin',
+          token: { name: 'ops', role: 'admin' },
+          grafana: null,
+          ceiling: null,
+          warnings: ['this credential is not a grafana delegation token; every Grafana user acts as token ops'],
+        }),
+    });
+    render(
+      <AppConfig {...props({ jsonData: { sidecarUrl: 'http://a:1' }, secureJsonFields: { sidecarToken: true } })} />
+    );
+    expect(await screen.findByText('This credential is not a grafana delegation token')).toBeInTheDocument();
+    const identity = screen.getByTestId(TEST_IDS.appConfig.identity);
+    expect(identity).toHaveTextContent(/every Grafana user acts as ops with that role/);
+    expect(identity).toHaveTextContent(/every Grafana user acts as token ops/);
   });
 
   it('reports a failed connection', async () => {

@@ -1,9 +1,9 @@
-import React, { FormEvent, useState } from 'react';
+import React, { useEffect, useState } from 'react';
 import { lastValueFrom } from 'rxjs';
 import type { AppPluginMeta, PluginConfigPageProps, PluginMeta } from '@grafana/data';
 import { getBackendSrv } from '@grafana/runtime';
 import { Alert, Button, Field, FieldSet, Input, SecretInput, useStyles2 } from '@grafana/ui';
-import { lookoutApi, type StatusResponse } from '../../api';
+import { lookoutApi, type StatusResponse, type WhoamiResponse } from '../../api';
 import { TEST_IDS } from '../../testIds';
 import { getStyles } from './AppConfig.styles';
 
@@ -23,11 +23,27 @@ export function AppConfig({ plugin }: AppConfigProps): React.JSX.Element {
   const [saveError, setSaveError] = useState<string>();
   const [saving, setSaving] = useState(false);
   const [test, setTest] = useState<{ ok?: StatusResponse; error?: string; running?: boolean }>({});
+  const [me, setMe] = useState<{ who?: WhoamiResponse; error?: string }>({});
+  // Settings already saved: ask the sidecar at once who it thinks you are (through the stored credential).
+  const configured = Boolean(enabled && jsonData?.sidecarUrl && secureJsonFields?.sidecarToken);
+  useEffect(() => {
+    if (!configured) {
+      return;
+    }
+    let live = true;
+    lookoutApi.whoami().then(
+      (who) => live && setMe({ who }),
+      (err: Error) => live && setMe({ error: err.message })
+    );
+    return () => {
+      live = false;
+    };
+  }, [configured]);
 
   const urlValid = /^https?:\/\/[^\s/]+/.test(sidecarUrl.trim());
   const canSave = urlValid && (tokenSet || token.length > 0) && !saving;
 
-  const onSubmit = async (e: FormEvent): Promise<void> => {
+  const onSubmit = async (e: React.SyntheticEvent): Promise<void> => {
     e.preventDefault();
     if (!canSave) {
       return;
@@ -54,7 +70,9 @@ export function AppConfig({ plugin }: AppConfigProps): React.JSX.Element {
   const onTest = async (): Promise<void> => {
     setTest({ running: true });
     try {
-      setTest({ ok: await lookoutApi.status() });
+      const [ok, who] = await Promise.all([lookoutApi.status(), lookoutApi.whoami()]);
+      setTest({ ok });
+      setMe({ who });
     } catch (err) {
       setTest({ error: (err as Error).message });
     }
@@ -118,8 +136,7 @@ export function AppConfig({ plugin }: AppConfigProps): React.JSX.Element {
         <div className={s.result} data-testid={TEST_IDS.appConfig.testResult}>
           {test.ok && (
             <Alert severity="success" title="Connected to the sidecar">
-              Version <strong>{test.ok.version}</strong> on node <strong>{test.ok.node}</strong>; the token acts as{' '}
-              <strong>{test.ok.auth?.role}</strong> ({test.ok.auth?.token}).
+              Version <strong>{test.ok.version}</strong> on node <strong>{test.ok.node}</strong>.
             </Alert>
           )}
           {test.error && (
@@ -128,12 +145,57 @@ export function AppConfig({ plugin }: AppConfigProps): React.JSX.Element {
             </Alert>
           )}
         </div>
+        {me.who && <Identity who={me.who} />}
+        {me.error && !test.error && (
+          <Alert severity="warning" title="The sidecar did not say who you are">
+            {me.error}
+          </Alert>
+        )}
       </FieldSet>
     </form>
   );
 }
 
 export default AppConfig;
+
+/** Who the sidecar thinks the signed-in user is, and whether the stored credential lets it tell users apart. */
+function Identity({ who }: { who: WhoamiResponse }): React.JSX.Element {
+  const s = useStyles2(getStyles);
+  const g = who.grafana;
+  return (
+    <div className={s.result} data-testid={TEST_IDS.appConfig.identity}>
+      {g ? (
+        <Alert severity="info" title="Who the sidecar thinks you are">
+          <strong>{who.actor}</strong>, acting as <strong>{who.role}</strong>: Grafana {g.org_role} in org {g.org_id}
+          {g.is_grafana_admin ? ' (server admin)' : ''} through the delegation token <strong>{who.token.name}</strong>
+          {who.ceiling ? `, capped at ${who.ceiling}` : ''}. ID token: {ID_TOKEN_STATES[g.id_token]}.
+        </Alert>
+      ) : (
+        <Alert severity="warning" title="This credential is not a grafana delegation token">
+          The stored token is <strong>{who.token.name}</strong> with role <strong>{who.token.role}</strong>: every
+          Grafana user acts as <strong>{who.actor}</strong> with that role, and the audit log cannot name the person.
+          Give Grafana a token with role <code>grafana</code> on the sidecar (<code>LOOKOUT_TOKENS</code>, e.g.{' '}
+          <code>grafana:grafana:&lt;secret&gt;</code>) so each user acts as themselves, with their own Grafana role.
+        </Alert>
+      )}
+      {who.warnings.length > 0 && (
+        <Alert severity="warning" title="The sidecar warns about this credential">
+          <ul>
+            {who.warnings.map((w) => (
+              <li key={w}>{w}</li>
+            ))}
+          </ul>
+        </Alert>
+      )}
+    </div>
+  );
+}
+
+const ID_TOKEN_STATES: Record<NonNullable<WhoamiResponse['grafana']>['id_token'], string> = {
+  verified: "verified against Grafana's signing keys",
+  absent: 'not sent by Grafana',
+  not_configured: 'not checked (no Grafana URL configured on the sidecar)',
+};
 
 async function updatePlugin(pluginId: string, data: Partial<PluginMeta>): Promise<unknown> {
   return lastValueFrom(

@@ -1,23 +1,13 @@
 import React from 'react';
 import { render, screen } from '@testing-library/react';
 import { fakeBackend, HttpFailure } from '../../test/backend';
-import { FIXED_TS } from '../../test/fixtures';
+import { makeDecision } from '../../test/fixtures';
 import { DecisionDrawer } from './DecisionDrawer';
 
 describe('DecisionDrawer', () => {
   it('shows why the scheduler decided', async () => {
     fakeBackend({
-      'GET api/v1/decisions/d1': () => ({
-        id: 'd1',
-        policy: 'drift_retrain',
-        verdict: 'retrain',
-        inputs: { drift_score: 0.91 },
-        thresholds: { drift_score: 0.8 },
-        rule_version: 3,
-        action_id: 'act-9',
-        ts: FIXED_TS,
-        why: 'drift_score 0.91 > 0.8 for 10m',
-      }),
+      'GET api/v1/decisions/d1': () => makeDecision('d1', { action_id: 'act-9' }),
     });
     render(<DecisionDrawer decisionId="d1" onClose={jest.fn()} />);
     expect(await screen.findByText('drift_score 0.91 > 0.8 for 10m')).toBeInTheDocument();

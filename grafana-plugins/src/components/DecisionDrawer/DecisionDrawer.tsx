@@ -28,13 +28,13 @@ export function DecisionDrawer({ decisionId, onClose }: DecisionDrawerProps): Re
             <p>
               <Badge
                 text={d.value.verdict}
-                color={d.value.verdict === 'noop' || d.value.verdict === 'hold' ? 'blue' : 'orange'}
+                color={d.value.verdict === 'hold' || d.value.verdict === 'inconclusive' ? 'blue' : 'orange'}
               />{' '}
               policy <strong>{d.value.policy}</strong> (rule v{d.value.rule_version}) at {d.value.ts}
               {d.value.action_id && <> → action {d.value.action_id}</>}
             </p>
             <div className={s.heading}>Why</div>
-            <p className={s.why}>{d.value.why}</p>
+            <p className={s.why}>{d.value.reason}</p>
             <div className={s.heading}>Inputs</div>
             <pre className={s.pre}>{JSON.stringify(d.value.inputs, null, 2)}</pre>
             <div className={s.heading}>Thresholds</div>

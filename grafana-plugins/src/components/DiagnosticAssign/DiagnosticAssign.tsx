@@ -1,8 +1,7 @@
 import React, { useState } from 'react';
 import { config } from '@grafana/runtime';
 import { Alert, Button, Input, useStyles2 } from '@grafana/ui';
-import { diagnosticsApi } from '../../api';
-import type { Diagnostic } from '../../api/types';
+import { type Diagnostic, diagnosticsApi } from '../../api';
 import type { Availability } from '../../data/roles';
 import { TEST_IDS } from '../../testIds';
 import { getStyles } from './DiagnosticAssign.styles';

@@ -1,7 +1,6 @@
 import React, { useState } from 'react';
 import { Alert, Badge, Button, TextArea, useStyles2 } from '@grafana/ui';
-import { diagnosticsApi } from '../../api';
-import type { DiagnosticComment } from '../../api/types';
+import { type DiagnosticComment, diagnosticsApi } from '../../api';
 import type { Availability } from '../../data/roles';
 import { TEST_IDS } from '../../testIds';
 import { getStyles } from './DiagnosticComments.styles';

@@ -1,7 +1,6 @@
 import React, { useState } from 'react';
 import { Alert, Badge, Button, Drawer, LoadingPlaceholder, Tag, TextLink, useStyles2 } from '@grafana/ui';
-import { diagnosticsApi } from '../../api';
-import type { Diagnostic, InvalidTransitionDetails } from '../../api/types';
+import { type Diagnostic, diagnosticsApi, type InvalidTransitionDetails } from '../../api';
 import {
   describeInvalidTransition,
   formatSeconds,

@@ -1,6 +1,6 @@
 import React, { useEffect, useRef, useState } from 'react';
 import { Button, Checkbox, FilterInput, Input, RadioButtonGroup, useStyles2 } from '@grafana/ui';
-import type { SortOrder } from '../../api/types';
+import type { SortOrder } from '../../api';
 import {
   DEFAULT_FILTERS,
   type DiagnosticFilterState,

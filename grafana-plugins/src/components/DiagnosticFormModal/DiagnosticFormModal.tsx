@@ -1,7 +1,12 @@
 import React, { useState } from 'react';
 import { Alert, Button, Field, Input, Modal, RadioButtonGroup, TagsInput, TextArea, useStyles2 } from '@grafana/ui';
-import { diagnosticsApi, LookoutApiError } from '../../api';
-import type { Diagnostic, DiagnosticDraft, DiagnosticSeverity } from '../../api/types';
+import {
+  type Diagnostic,
+  type DiagnosticDraft,
+  diagnosticsApi,
+  type DiagnosticSeverity,
+  LookoutApiError,
+} from '../../api';
 import { EMPTY_FORM, type DiagnosticFormValues, fieldErrorsOf, formValuesOf, patchOf } from '../../data/diagnostics';
 import { TEST_IDS } from '../../testIds';
 import { getStyles } from './DiagnosticFormModal.styles';
@@ -43,7 +48,7 @@ export function DiagnosticFormModal({ diagnostic, onSaved, onDismiss }: Diagnost
   const [busy, setBusy] = useState(false);
   const set = (patch: Partial<DiagnosticFormValues>): void => setValues((v) => ({ ...v, ...patch }));
 
-  const submit = async (e: React.FormEvent): Promise<void> => {
+  const submit = async (e: React.SyntheticEvent): Promise<void> => {
     e.preventDefault();
     setFailure(undefined);
     if (!values.title.trim()) {

@@ -1,6 +1,6 @@
 import React from 'react';
 import { useStyles2 } from '@grafana/ui';
-import type { DiagnosticHistoryEntry } from '../../api/types';
+import type { DiagnosticHistoryEntry } from '../../api';
 import { describeChanges } from '../../data/diagnostics';
 import { TEST_IDS } from '../../testIds';
 import { getStyles } from './DiagnosticHistory.styles';

@@ -1,7 +1,13 @@
 import React, { useState } from 'react';
 import { Button, useStyles2 } from '@grafana/ui';
-import { diagnosticsApi, LookoutApiError } from '../../api';
-import type { Diagnostic, DiagnosticDetail, DiagnosticStatus, InvalidTransitionDetails } from '../../api/types';
+import {
+  type Diagnostic,
+  type DiagnosticDetail,
+  diagnosticsApi,
+  type DiagnosticStatus,
+  type InvalidTransitionDetails,
+  LookoutApiError,
+} from '../../api';
 import { isInvalidTransition, statusLabel, TRANSITION_LABELS } from '../../data/diagnostics';
 import type { Availability } from '../../data/roles';
 import { TEST_IDS } from '../../testIds';

@@ -1,10 +1,6 @@
 import React from 'react';
 import { useStyles2 } from '@grafana/ui';
-import {
-  DIAGNOSTIC_SEVERITIES,
-  type DiagnosticsAnalytics as Analytics,
-  type DiagnosticEstimate,
-} from '../../api/types';
+import { DIAGNOSTIC_SEVERITIES, type DiagnosticsAnalytics as Analytics, type DiagnosticEstimate } from '../../api';
 import { formatSeconds } from '../../data/diagnostics';
 import { TEST_IDS } from '../../testIds';
 import { getStyles } from './DiagnosticsAnalytics.styles';

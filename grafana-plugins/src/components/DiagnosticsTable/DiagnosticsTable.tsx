@@ -1,7 +1,7 @@
 import React from 'react';
-import { Link } from 'react-router-dom';
+import { AppLink } from '../AppLink';
 import { Badge, Tag, useStyles2 } from '@grafana/ui';
-import type { Diagnostic } from '../../api/types';
+import type { Diagnostic } from '../../api';
 import { diagnosticUrl } from '../../constants';
 import { severityBadgeColor, statusColor, statusLabel } from '../../data/diagnostics';
 import { timeAgo } from '../../data/format';
@@ -44,9 +44,9 @@ export function DiagnosticsTable({ items, selectedId }: DiagnosticsTableProps): 
               <Badge text={d.severity} color={severityBadgeColor(d.severity)} />
             </td>
             <td>
-              <Link className={s.link} to={diagnosticUrl(d.id)}>
+              <AppLink className={s.link} to={diagnosticUrl(d.id)}>
                 {d.title}
-              </Link>
+              </AppLink>
               {d.component && <div className={s.muted}>{d.component}</div>}
             </td>
             <td>

@@ -16,7 +16,7 @@ describe('KillSwitchBanner', () => {
   });
 
   it('shows a quiet released state', () => {
-    render(<KillSwitchBanner killSwitch={{ engaged: false }} />);
+    render(<KillSwitchBanner killSwitch={{ engaged: false, actor: null, reason: null, since: null }} />);
     expect(screen.getByRole('status')).toHaveTextContent('Kill switch released');
   });
 });

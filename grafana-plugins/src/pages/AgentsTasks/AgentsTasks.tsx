@@ -1,11 +1,18 @@
 import React from 'react';
 import { PluginPage } from '@grafana/runtime';
-import { Alert, Badge, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
-import { lookoutApi } from '../../api';
+import { Alert, Badge, type BadgeColor, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
+import { type Agent, lookoutApi } from '../../api';
 import { formatValue, timeAgo } from '../../data/format';
 import { useAsync } from '../../hooks/useAsync';
 import { TEST_IDS } from '../../testIds';
 import { getStyles } from './AgentsTasks.styles';
+
+const AGENT_STATUS_COLOR: Record<Agent['status'], BadgeColor> = {
+  idle: 'green',
+  busy: 'blue',
+  offline: 'darkgrey',
+  down: 'red',
+};
 
 export function AgentsTasks(): React.JSX.Element {
   const s = useStyles2(getStyles);
@@ -36,19 +43,14 @@ export function AgentsTasks(): React.JSX.Element {
               </thead>
               <tbody>
                 {agents.value.items.map((a) => (
-                  <tr key={a.id ?? a.name}>
+                  <tr key={a.name}>
                     <td>{a.name}</td>
                     <td>
-                      <Badge
-                        text={a.status}
-                        color={
-                          a.status === 'active' || a.status === 'idle' ? 'green' : a.status === 'stale' ? 'red' : 'blue'
-                        }
-                      />
+                      <Badge text={a.status} color={AGENT_STATUS_COLOR[a.status]} />
                     </td>
-                    <td>{(a.capabilities ?? []).join(', ')}</td>
+                    <td>{a.capabilities.join(', ')}</td>
                     <td>{formatValue(a.priority_score)}</td>
-                    <td>{timeAgo(a.last_heartbeat_at)}</td>
+                    <td>{timeAgo(a.last_heartbeat)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -82,7 +84,7 @@ export function AgentsTasks(): React.JSX.Element {
                     <td>{t.status}</td>
                     <td>{formatValue(t.priority)}</td>
                     <td>{t.category ?? '—'}</td>
-                    <td>{t.agent_id ?? t.assignee ?? '—'}</td>
+                    <td>{t.agent ?? '—'}</td>
                   </tr>
                 ))}
               </tbody>

@@ -2,21 +2,12 @@ import React from 'react';
 import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { fakeBackend, setOrgRole } from '../../test/backend';
-import { FIXED_TS } from '../../test/fixtures';
+import type { AuditEntry } from '../../api';
+import { makeAuditEntry } from '../../test/fixtures';
 import { Audit } from './Audit';
 
-const entry = (id: string, user: string) => ({
-  id,
-  ts: FIXED_TS,
-  actor: 'grafana',
-  grafana_user: user,
-  method: 'POST',
-  route: '/api/v1/actions/kill/apply',
-  action: 'kill',
-  reason: 'drift',
-  result: 'applied',
-  status: 202,
-});
+const entry = (id: string, user: string): AuditEntry =>
+  makeAuditEntry(id, { actor: `grafana/${user}`, grafana_user: user, result: 'applied' });
 
 describe('Audit page', () => {
   afterEach(() => setOrgRole('Admin'));

@@ -1,9 +1,8 @@
 import React, { useCallback, useEffect, useRef, useState } from 'react';
-import { Route, Routes, useNavigate, useParams } from 'react-router-dom';
+import { Route, Routes, useNavigate, useParams } from 'react-router';
 import { PluginPage } from '@grafana/runtime';
 import { Alert, Button, EmptyState, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
-import { diagnosticsApi, LookoutApiError } from '../../api';
-import type { Diagnostic, DiagnosticsAnalytics as Analytics } from '../../api/types';
+import { type Diagnostic, type DiagnosticsAnalytics as Analytics, diagnosticsApi, LookoutApiError } from '../../api';
 import { DiagnosticDrawer } from '../../components/DiagnosticDrawer';
 import { DiagnosticFilters } from '../../components/DiagnosticFilters';
 import { DiagnosticFormModal } from '../../components/DiagnosticFormModal';

@@ -2,7 +2,7 @@ import React from 'react';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { fakeBackend, setOrgRole } from '../../test/backend';
-import { makeIncident } from '../../test/fixtures';
+import { FIXED_TS, makeIncident } from '../../test/fixtures';
 import { renderInApp } from '../../test/router';
 import { Incidents } from './Incidents';
 
@@ -14,12 +14,18 @@ describe('Incidents page', () => {
 
   it('acknowledges an incident with a note, then reloads', async () => {
     setOrgRole('Editor');
-    let status = 'open';
+    let incident = makeIncident('inc-1', { title: 'Drift high' });
     const { calls } = fakeBackend({
-      'GET api/v1/incidents': () => ({ items: [makeIncident('inc-1', { status, title: 'Drift high' })] }),
+      'GET api/v1/incidents': () => ({ items: [incident], next_cursor: null }),
       'POST api/v1/incidents/inc-1/ack': () => {
-        status = 'acknowledged';
-        return makeIncident('inc-1', { status });
+        incident = makeIncident('inc-1', {
+          title: 'Drift high',
+          status: 'acknowledged',
+          acknowledged_at: FIXED_TS,
+          acknowledged_by: 'grafana/editor@example.org',
+          ack_note: 'looking',
+        });
+        return incident;
       },
     });
     renderIncidents();
@@ -29,12 +35,40 @@ describe('Incidents page', () => {
     await userEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Acknowledge' }));
     await waitFor(() => expect(within(table).getByText('acknowledged')).toBeInTheDocument());
     expect(calls.find((c) => c.method === 'POST')!.body).toEqual({ note: 'looking' });
+    expect(within(table).getByText(/Acknowledged by grafana\/editor@example.org/)).toBeInTheDocument();
+    expect(within(table).getByText('“looking”')).toBeInTheDocument();
+  });
+
+  it('shows who acknowledged and who resolved an incident, with their notes', async () => {
+    setOrgRole('Viewer');
+    fakeBackend({
+      'GET api/v1/incidents': () => ({
+        items: [
+          makeIncident('inc-6', {
+            status: 'resolved',
+            acknowledged_at: FIXED_TS,
+            acknowledged_by: 'grafana/alice',
+            ack_note: 'on it',
+            resolved_at: FIXED_TS,
+            resolved_by: 'grafana/bob',
+            resolve_note: 'rolled back to g2',
+          }),
+        ],
+        next_cursor: null,
+      }),
+    });
+    renderIncidents();
+    const table = await screen.findByRole('table', { name: 'Incidents' });
+    expect(within(table).getByText(/Acknowledged by grafana\/alice/)).toBeInTheDocument();
+    expect(within(table).getByText('“on it”')).toBeInTheDocument();
+    expect(within(table).getByText(/Resolved by grafana\/bob/)).toBeInTheDocument();
+    expect(within(table).getByText('“rolled back to g2”')).toBeInTheDocument();
   });
 
   it('requires a note to resolve', async () => {
     setOrgRole('Editor');
     const { calls } = fakeBackend({
-      'GET api/v1/incidents': () => ({ items: [makeIncident('inc-2')] }),
+      'GET api/v1/incidents': () => ({ items: [makeIncident('inc-2')], next_cursor: null }),
       'POST api/v1/incidents/inc-2/resolve': () => makeIncident('inc-2', { status: 'resolved' }),
     });
     renderIncidents();
@@ -48,7 +82,9 @@ describe('Incidents page', () => {
 
   it('filters by status and disables transitions for a Viewer', async () => {
     setOrgRole('Viewer');
-    const { calls } = fakeBackend({ 'GET api/v1/incidents': () => ({ items: [makeIncident('inc-3')] }) });
+    const { calls } = fakeBackend({
+      'GET api/v1/incidents': () => ({ items: [makeIncident('inc-3')], next_cursor: null }),
+    });
     renderIncidents();
     expect(await screen.findByRole('button', { name: 'Acknowledge' })).toBeDisabled();
     await userEvent.click(screen.getByRole('radio', { name: 'Resolved' }));
@@ -60,6 +96,7 @@ describe('Incidents page', () => {
     fakeBackend({
       'GET api/v1/incidents': () => ({
         items: [makeIncident('inc-4', { diagnostic_id: 'D-12' }), makeIncident('inc-5', { diagnostic_id: null })],
+        next_cursor: null,
       }),
     });
     const { location } = renderIncidents();

@@ -1,5 +1,5 @@
 import React, { useState } from 'react';
-import { Link } from 'react-router-dom';
+import { AppLink } from '../../components/AppLink';
 import { PluginPage } from '@grafana/runtime';
 import { Alert, Badge, Button, EmptyState, LoadingPlaceholder, RadioButtonGroup, useStyles2 } from '@grafana/ui';
 import { lookoutApi, type Incident } from '../../api';
@@ -49,7 +49,7 @@ export function Incidents(): React.JSX.Element {
                 <th>Title</th>
                 <th>Status</th>
                 <th>Opened</th>
-                <th>Note</th>
+                <th>Handled by</th>
                 <th>Diagnostic</th>
                 <th />
               </tr>
@@ -70,14 +70,14 @@ export function Incidents(): React.JSX.Element {
                   <td>{i.status}</td>
                   <td>{timeAgo(i.opened_at)}</td>
                   <td>
-                    {i.note}
-                    {i.actor && <div className={s.muted}>by {i.actor}</div>}
+                    <Handling who={i.acknowledged_by} when={i.acknowledged_at} note={i.ack_note} verb="Acknowledged" />
+                    <Handling who={i.resolved_by} when={i.resolved_at} note={i.resolve_note} verb="Resolved" />
                   </td>
                   <td>
                     {i.diagnostic_id ? (
-                      <Link className={s.link} to={diagnosticUrl(i.diagnostic_id)}>
+                      <AppLink className={s.link} to={diagnosticUrl(i.diagnostic_id)}>
                         {i.diagnostic_id}
-                      </Link>
+                      </AppLink>
                     ) : (
                       <span className={s.muted}>—</span>
                     )}
@@ -128,6 +128,26 @@ export function Incidents(): React.JSX.Element {
         )}
       </div>
     </PluginPage>
+  );
+}
+
+/** Who acknowledged (or resolved) an incident, when, and their note, as the sidecar records it. */
+function Handling(p: {
+  verb: string;
+  who: string | null;
+  when: string | null;
+  note: string | null;
+}): React.JSX.Element | null {
+  const s = useStyles2(getStyles);
+  if (!p.who && !p.when) {
+    return null;
+  }
+  return (
+    <div>
+      {p.verb} by {p.who ?? 'unknown'}
+      {p.when && <span className={s.muted}> {timeAgo(p.when)}</span>}
+      {p.note && <div className={s.muted}>“{p.note}”</div>}
+    </div>
   );
 }
 

@@ -30,10 +30,10 @@ describe('Lineage explorer page', () => {
     const { calls } = fakeBackend({
       'GET api/v1/lineage': () => makeLineage(),
       'GET api/v1/status': () => makeStatus(),
-      'GET api/v1/artifacts/calibration': () => ({ items: [] }),
+      'GET api/v1/artifacts/calibration': () => ({ items: [], next_cursor: null }),
       'POST api/v1/actions/rollback/plan': () =>
         makePlan({ action: 'rollback', changes: [{ field: 'active', from: 'g2', to: 'g1' }] }),
-      'POST api/v1/actions/rollback/apply': () => makeActionRecord({ name: 'rollback', status: 'verified' }),
+      'POST api/v1/actions/rollback/apply': () => makeActionRecord({ action: 'rollback', status: 'verified' }),
     });
     render(<LineageExplorer />);
     await userEvent.click(await screen.findByRole('button', { name: 'Generation g1, retired' }));
@@ -51,7 +51,7 @@ describe('Lineage explorer page', () => {
     fakeBackend({
       'GET api/v1/lineage': () => makeLineage(),
       'GET api/v1/status': () => makeStatus(),
-      'GET api/v1/artifacts/calibration': () => ({ items: [] }),
+      'GET api/v1/artifacts/calibration': () => ({ items: [], next_cursor: null }),
     });
     render(<LineageExplorer />);
     await userEvent.click(await screen.findByRole('button', { name: 'Generation g1, retired' }));

@@ -2,7 +2,7 @@ import React from 'react';
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { fakeBackend, HttpFailure } from '../../test/backend';
-import { FIXED_TS, makeEvent, makeIncident, makeStatus } from '../../test/fixtures';
+import { FIXED_TS, makeDecision, makeEvent, makeIncident, makeStatus } from '../../test/fixtures';
 import { Overview } from './Overview';
 
 describe('Overview page', () => {
@@ -14,22 +14,17 @@ describe('Overview page', () => {
           kill_switch: { engaged: true, actor: 'carol', reason: 'bad fills', since: FIXED_TS },
           incidents: { open: 1 },
         }),
-      'GET api/v1/incidents': () => ({ items: [makeIncident('inc-1', { title: 'Confidence low' })] }),
+      'GET api/v1/incidents': () => ({
+        items: [makeIncident('inc-1', { title: 'Confidence low' })],
+        next_cursor: null,
+      }),
       'GET api/v1/feeds/scheduler': () => ({
         items: [
           makeEvent({ source: 'scheduler', kind: 'decision.made', subject: 'retrain', data: { decision_id: 'd1' } }),
         ],
+        next_cursor: null,
       }),
-      'GET api/v1/decisions/d1': () => ({
-        id: 'd1',
-        policy: 'drift',
-        verdict: 'retrain',
-        inputs: {},
-        thresholds: {},
-        rule_version: 1,
-        ts: FIXED_TS,
-        why: 'drift high for 10m',
-      }),
+      'GET api/v1/decisions/d1': () => makeDecision('d1', { reason: 'drift high for 10m' }),
     });
     render(<Overview />);
     expect(await screen.findByText('Kill switch engaged')).toBeInTheDocument();

@@ -1,5 +1,5 @@
 import type { PanelModel } from '@grafana/data';
-import { FEEDS, SEVERITIES, type FeedName, type Severity } from '../../api/types';
+import { FEEDS, SEVERITIES, type FeedName, type Severity } from '../../api';
 import { DEFAULT_FEED_OPTIONS, type FeedOptions } from './types';
 
 /**

@@ -1,5 +1,5 @@
 import { PanelPlugin } from '@grafana/data';
-import { FEEDS, SEVERITIES } from '../../api/types';
+import { FEEDS, SEVERITIES } from '../../api';
 import { multiSelectOptions } from '../multiSelectOptions';
 import { FeedPanel } from './components/FeedPanel';
 import { migrateFeedOptions } from './migrations';

@@ -1,4 +1,4 @@
-import type { FeedName, Severity } from '../../api/types';
+import type { FeedName, Severity } from '../../api';
 
 export interface FeedOptions {
   feeds: FeedName[];

@@ -3,11 +3,15 @@
  * Shares React, @grafana/*, emotion, rxjs and react-router with the plugin through SystemJS (`app:<name>` modules plus
  * an import map, as Grafana's plugin loader does), provides a BackendSrv that goes through the page's own server
  * (which plays Grafana's plugin proxy), and mounts panels, app pages and the config page inside Grafana's theme.
+ *
+ * The same source is bundled once per Grafana generation (webpack.config.ts): each bundle resolves these imports to
+ * that generation's packages, so `react-router` here is whatever that Grafana shares under that name.
  */
 import * as React from 'react';
 import * as ReactDOM from 'react-dom';
 import * as ReactDOMClient from 'react-dom/client';
 import * as jsxRuntime from 'react/jsx-runtime';
+import * as jsxDevRuntime from 'react/jsx-dev-runtime';
 import * as grafanaData from '@grafana/data';
 import * as grafanaUi from '@grafana/ui';
 import * as grafanaRuntime from '@grafana/runtime';
@@ -16,10 +20,11 @@ import * as emotionReact from '@emotion/react';
 import * as rxjs from 'rxjs';
 import * as rxjsOperators from 'rxjs/operators';
 import * as reactRouter from 'react-router';
-import * as reactRouterDom from 'react-router-dom';
 import { defer, Observable } from 'rxjs';
 
 type Mod = Record<string, unknown>;
+/** The versions of the shared packages this bundle was built from (webpack.config.ts defines it). */
+declare const __SHARED_VERSIONS__: Record<string, string>;
 interface SystemJS {
   set(id: string, mod: Mod): void;
   import(id: string): Promise<Mod>;
@@ -38,6 +43,7 @@ const SHARED: Record<string, Mod> = {
   'react-dom': ReactDOM as unknown as Mod,
   'react-dom/client': ReactDOMClient as unknown as Mod,
   'react/jsx-runtime': jsxRuntime as unknown as Mod,
+  'react/jsx-dev-runtime': jsxDevRuntime as unknown as Mod,
   '@grafana/data': grafanaData as unknown as Mod,
   '@grafana/ui': grafanaUi as unknown as Mod,
   '@grafana/runtime': grafanaRuntime as unknown as Mod,
@@ -46,7 +52,6 @@ const SHARED: Record<string, Mod> = {
   rxjs: rxjs as unknown as Mod,
   'rxjs/operators': rxjsOperators as unknown as Mod,
   'react-router': reactRouter as unknown as Mod,
-  'react-router-dom': reactRouterDom as unknown as Mod,
 };
 
 const imports: Record<string, string> = {};
@@ -133,6 +138,8 @@ interface PanelRequest {
 }
 
 interface LookoutHost {
+  /** Package versions the page shares with the plugin; `react` is the React actually running. */
+  shared: Record<string, string>;
   renderPanel(r: PanelRequest): Promise<void>;
   renderApp(path: string, jsonData?: Record<string, unknown>): Promise<void>;
   renderConfig(meta: Record<string, unknown>): Promise<void>;
@@ -174,7 +181,11 @@ async function renderPanel({ panel, options = {}, width = 900, height = 500 }: P
     onChangeTimeRange: () => undefined,
   } as unknown as grafanaData.PanelProps;
   mount(
-    <div style={{ width, height, padding: 8, boxSizing: 'content-box' }} data-testid="harness-panel">
+    // border-box, as Grafana's panel chrome: the panel's own elements inherit box-sizing from here.
+    <div
+      style={{ width: width + 16, height: height + 16, padding: 8, boxSizing: 'border-box' }}
+      data-testid="harness-panel"
+    >
       <Panel {...props} />
     </div>
   );
@@ -200,6 +211,7 @@ const meta = (jsonData: Record<string, unknown> = {}, extra: Record<string, unkn
   }) as unknown as grafanaData.AppPluginMeta;
 
 window.lookoutHost = {
+  shared: { ...__SHARED_VERSIONS__, react: React.version },
   theme: mode,
   async renderPanel(r) {
     await renderPanel(r);
@@ -208,9 +220,9 @@ window.lookoutHost = {
     const plugin = await appPlugin();
     const Root = plugin.root!;
     mount(
-      <reactRouterDom.MemoryRouter initialEntries={[path]}>
-        <reactRouterDom.Routes>
-          <reactRouterDom.Route
+      <reactRouter.MemoryRouter initialEntries={[path]}>
+        <reactRouter.Routes>
+          <reactRouter.Route
             path="/a/lookout-ops-app/*"
             element={
               <Root
@@ -222,8 +234,8 @@ window.lookoutHost = {
               />
             }
           />
-        </reactRouterDom.Routes>
-      </reactRouterDom.MemoryRouter>
+        </reactRouter.Routes>
+      </reactRouter.MemoryRouter>
     );
   },
   async renderConfig(m) {

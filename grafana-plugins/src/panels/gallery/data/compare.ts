@@ -1,4 +1,4 @@
-import type { CalibrationImage } from '../../../api/types';
+import type { CalibrationImage } from '../../../api';
 
 export interface ImagePair {
   key: string;

@@ -74,7 +74,7 @@ export function ActionsPanel({ options }: PanelProps<ActionsOptions>): React.JSX
       </div>
       {last && (
         <div className={s.last} role="status">
-          Last action: {last.action ?? last.name} → {last.status}
+          Last action: {last.action} → {last.status}
         </div>
       )}
       {open && <ActionFlow action={open} onDismiss={() => setOpen(undefined)} onFinished={onFinished} />}

@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event';
 import type { PanelProps } from '@grafana/data';
 import { fakeBackend, setOrgRole } from '../../../../test/backend';
 import { FakeEventSource } from '../../../../test/eventSource';
-import { FIXED_TS, makeEvent } from '../../../../test/fixtures';
+import { FIXED_TS, makeDecision, makeEvent, makeIncident } from '../../../../test/fixtures';
 import { TEST_IDS } from '../../../../testIds';
 import { DEFAULT_FEED_OPTIONS, type FeedOptions } from '../../types';
 import { FeedPanel } from './FeedPanel';
@@ -109,8 +109,9 @@ describe('FeedPanel', () => {
     const { calls } = fakeBackend({
       'GET api/v1/feeds/all': () => ({
         items: [makeEvent({ id: 'I1', kind: 'incident.opened', severity: 'critical', data: { incident_id: 'inc-7' } })],
+        next_cursor: null,
       }),
-      'POST api/v1/incidents/inc-7/ack': () => ({ id: 'inc-7', status: 'acknowledged' }),
+      'POST api/v1/incidents/inc-7/ack': () => makeIncident('inc-7', { status: 'acknowledged' }),
     });
     render(<FeedPanel {...props()} />);
     const row = await screen.findByTestId(TEST_IDS.feed.row('I1'));
@@ -130,6 +131,7 @@ describe('FeedPanel', () => {
             data: { diagnostic_id: 'D-3', incident_id: 'inc-9' },
           }),
         ],
+        next_cursor: null,
       }),
     });
     render(<FeedPanel {...props()} />);
@@ -145,6 +147,7 @@ describe('FeedPanel', () => {
     fakeBackend({
       'GET api/v1/feeds/all': () => ({
         items: [makeEvent({ id: 'I2', kind: 'incident.opened', data: { incident_id: 'inc-8' } })],
+        next_cursor: null,
       }),
     });
     render(<FeedPanel {...props()} />);
@@ -156,17 +159,9 @@ describe('FeedPanel', () => {
     fakeBackend({
       'GET api/v1/feeds/all': () => ({
         items: [makeEvent({ id: 'D1', source: 'scheduler', kind: 'decision.made', data: { decision_id: 'dec-1' } })],
+        next_cursor: null,
       }),
-      'GET api/v1/decisions/dec-1': () => ({
-        id: 'dec-1',
-        policy: 'p',
-        verdict: 'hold',
-        inputs: {},
-        thresholds: {},
-        rule_version: 1,
-        ts: FIXED_TS,
-        why: 'canary not better',
-      }),
+      'GET api/v1/decisions/dec-1': () => makeDecision('dec-1', { verdict: 'hold', reason: 'canary not better' }),
     });
     render(<FeedPanel {...props()} />);
     const row = await screen.findByTestId(TEST_IDS.feed.row('D1'));
@@ -175,7 +170,7 @@ describe('FeedPanel', () => {
   });
 
   it('shows an empty state', async () => {
-    fakeBackend({ 'GET api/v1/feeds/all': () => ({ items: [] }) });
+    fakeBackend({ 'GET api/v1/feeds/all': () => ({ items: [], next_cursor: null }) });
     render(<FeedPanel {...props()} />);
     await waitFor(() => expect(FakeEventSource.instances).toHaveLength(1));
     FakeEventSource.latest().open();

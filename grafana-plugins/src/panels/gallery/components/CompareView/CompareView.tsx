@@ -1,5 +1,5 @@
-import React, { useMemo } from 'react';
-import { LoadingPlaceholder, Modal, Select, useStyles2 } from '@grafana/ui';
+import React, { useId, useMemo } from 'react';
+import { Combobox, InlineField, LoadingPlaceholder, Modal, useStyles2 } from '@grafana/ui';
 import { lookoutApi, type CalibrationImage } from '../../../../api';
 import { pairByName } from '../../data/compare';
 import { useAsync } from '../../../../hooks/useAsync';
@@ -17,6 +17,7 @@ export interface CompareViewProps {
 /** Two generations side by side, images paired by kind and name. */
 export function CompareView({ generations, a, b, onChange, onClose }: CompareViewProps): React.JSX.Element {
   const s = useStyles2(getStyles);
+  const idBase = useId();
   const left = useAsync(
     () =>
       a ? lookoutApi.calibration({ generation: a, limit: 200 }) : Promise.resolve({ items: [] as CalibrationImage[] }),
@@ -33,20 +34,26 @@ export function CompareView({ generations, a, b, onChange, onClose }: CompareVie
     <Modal title="Compare generations" isOpen onDismiss={onClose}>
       <div data-testid={TEST_IDS.gallery.compare}>
         <div className={s.pickers}>
-          <Select
-            aria-label="Generation A"
-            options={opts}
-            value={a}
-            onChange={(v) => onChange(v.value ?? '', b)}
-            width={24}
-          />
-          <Select
-            aria-label="Generation B"
-            options={opts}
-            value={b}
-            onChange={(v) => onChange(a, v.value ?? '')}
-            width={24}
-          />
+          <InlineField label="A" htmlFor={`${idBase}-a`}>
+            <Combobox
+              id={`${idBase}-a`}
+              options={opts}
+              value={a}
+              onChange={(v) => onChange(v.value, b)}
+              width="auto"
+              minWidth={20}
+            />
+          </InlineField>
+          <InlineField label="B" htmlFor={`${idBase}-b`}>
+            <Combobox
+              id={`${idBase}-b`}
+              options={opts}
+              value={b}
+              onChange={(v) => onChange(a, v.value)}
+              width="auto"
+              minWidth={20}
+            />
+          </InlineField>
         </div>
         {(left.loading || right.loading) && pairs.length === 0 && <LoadingPlaceholder text="Loading…" />}
         {pairs.map((p) => (

@@ -1,6 +1,6 @@
-import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import React, { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { PanelProps } from '@grafana/data';
-import { Alert, Button, EmptyState, LoadingPlaceholder, Select, useStyles2 } from '@grafana/ui';
+import { Alert, Button, Combobox, EmptyState, InlineField, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
 import { lookoutApi, type CalibrationImage } from '../../../../api';
 import { useAsync } from '../../../../hooks/useAsync';
 import { TEST_IDS } from '../../../../testIds';
@@ -14,6 +14,7 @@ const ALL = '';
 
 export function GalleryPanel({ options, replaceVariables }: PanelProps<GalleryOptions>): React.JSX.Element {
   const s = useStyles2(getStyles, options.tileWidth || 180);
+  const idBase = useId();
   const [generation, setGeneration] = useState(
     () => replaceVariables?.(options.generation ?? '') ?? options.generation ?? ''
   );
@@ -91,20 +92,26 @@ export function GalleryPanel({ options, replaceVariables }: PanelProps<GalleryOp
   return (
     <div className={s.root} data-testid={TEST_IDS.gallery.root}>
       <div className={s.toolbar}>
-        <Select
-          aria-label="Generation filter"
-          width={20}
-          options={[{ label: 'All generations', value: ALL }, ...generations.map((g) => ({ label: g, value: g }))]}
-          value={generation}
-          onChange={(v) => setGeneration(v.value ?? ALL)}
-        />
-        <Select
-          aria-label="Kind filter"
-          width={20}
-          options={[{ label: 'All kinds', value: ALL }, ...kinds.map((k) => ({ label: k, value: k }))]}
-          value={kind}
-          onChange={(v) => setKind(v.value ?? ALL)}
-        />
+        <InlineField label="Generation" htmlFor={`${idBase}-generation`}>
+          <Combobox
+            id={`${idBase}-generation`}
+            width="auto"
+            minWidth={20}
+            options={[{ label: 'All generations', value: ALL }, ...generations.map((g) => ({ label: g, value: g }))]}
+            value={generation}
+            onChange={(v) => setGeneration(v.value)}
+          />
+        </InlineField>
+        <InlineField label="Kind" htmlFor={`${idBase}-kind`}>
+          <Combobox
+            id={`${idBase}-kind`}
+            width="auto"
+            minWidth={20}
+            options={[{ label: 'All kinds', value: ALL }, ...kinds.map((k) => ({ label: k, value: k }))]}
+            value={kind}
+            onChange={(v) => setKind(v.value)}
+          />
+        </InlineField>
         <Button
           variant="secondary"
           icon="columns"
