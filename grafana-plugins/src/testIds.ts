@@ -30,12 +30,14 @@ export const TEST_IDS = {
     fit: 'data-testid lookout-lineage-fit',
     tooltip: 'data-testid lookout-lineage-tooltip',
     details: 'data-testid lookout-lineage-details',
+    stream: 'data-testid lookout-lineage-stream',
   },
   gallery: {
     root: 'data-testid lookout-gallery-panel',
     tile: (id: string) => `data-testid lookout-gallery-tile-${id}`,
     viewer: 'data-testid lookout-gallery-viewer',
     compare: 'data-testid lookout-gallery-compare',
+    stream: 'data-testid lookout-gallery-stream',
   },
   feed: {
     root: 'data-testid lookout-feed-panel',

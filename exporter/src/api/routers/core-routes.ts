@@ -86,7 +86,12 @@ const statusSchema = z.looseObject({
     since: z.string().nullable(),
     fail_safe: z.string().optional(),
   }),
-  scheduler: z.looseObject({ paused: z.boolean() }),
+  scheduler: z.looseObject({
+    paused: z.boolean(),
+    actor: z.string().nullable().describe('Who paused or resumed it last (a person, a token, or guardian)'),
+    reason: z.string().nullable(),
+    since: z.string().nullable(),
+  }),
   incidents: z.looseObject({ open: z.number() }),
 });
 

@@ -1,5 +1,6 @@
 import { dateTime, type DataQueryRequest, type DataSourceInstanceSettings } from '@grafana/data';
 import { fakeBackend } from '../../test/backend';
+import { makeEvent, makeStatus } from '../../test/fixtures';
 import { EventsDataSource } from './datasource';
 import type { EventsQuery } from './types';
 
@@ -19,18 +20,15 @@ const request = (targets: EventsQuery[]): DataQueryRequest<EventsQuery> =>
     },
   }) as unknown as DataQueryRequest<EventsQuery>;
 
-const ev = (i: number, kind = 'action.applied') => ({
-  id: `01JEVENT00000000000000${String(i).padStart(4, '0')}`,
-  ts: `2026-12-01T10:${String(i % 60).padStart(2, '0')}:00.000Z`,
-  node: 'n1',
-  source: 'actions',
-  kind,
-  severity: 'info',
-  subject: `a${i}`,
-  data: { action: 'retrain', status: 'applied', reason: `why ${i}` },
-  trace_id: 't',
-  actor: 'grafana:erin',
-});
+const ev = (i: number) =>
+  makeEvent({
+    ts: `2026-12-01T10:${String(i % 60).padStart(2, '0')}:00.000Z`,
+    source: 'actions',
+    kind: 'action.applied',
+    subject: `a${i}`,
+    data: { action: 'retrain', status: 'applied', reason: `why ${i}` },
+    actor: 'grafana:erin',
+  });
 
 describe('EventsDataSource', () => {
   it('reads the feed for the time range with the kinds and severity asked, page after page', async () => {
@@ -85,11 +83,16 @@ describe('EventsDataSource', () => {
 
   it('says who the sidecar reads as when tested, and why not when it cannot', async () => {
     fakeBackend({
-      'GET api/v1/status': () => ({ node: 'n1', version: '1.2.3', auth: { actor: 'grafana:vic', role: 'viewer' } }),
+      'GET api/v1/status': () =>
+        makeStatus({
+          node: 'n1',
+          version: '1.2.3',
+          auth: { ...makeStatus().auth, actor: 'grafana:vic', role: 'viewer' },
+        }),
     });
     expect(await new EventsDataSource(settings).testDatasource()).toEqual({
       status: 'success',
-      message: 'Sidecar n1 1.2.3: you read as viewer',
+      message: 'Sidecar n1 1.2.3: reading as grafana:vic (viewer)',
     });
     fakeBackend({});
     expect((await new EventsDataSource(settings).testDatasource()).status).toBe('error');

@@ -8,8 +8,7 @@ import {
   FieldType,
   type TestDataSourceResponse,
 } from '@grafana/data';
-import { lookoutApi } from '../../api';
-import type { LookoutEvent } from '../../api/types';
+import { type LookoutEvent, lookoutApi } from '../../api';
 import { annotationOf } from './data/annotationText';
 import { DEFAULT_EVENTS_QUERY, type EventsQuery, MAX_EVENTS_PER_QUERY } from './types';
 
@@ -80,7 +79,7 @@ export class EventsDataSource extends DataSourceApi<EventsQuery> {
       const s = await lookoutApi.status();
       return {
         status: 'success',
-        message: `Sidecar ${s.node} ${s.version}: you read as ${s.auth.role}`,
+        message: `Sidecar ${s.node} ${s.version}: reading as ${s.auth.actor} (${s.auth.role})`,
       };
     } catch (err) {
       return { status: 'error', message: `The Lookout app cannot reach the sidecar: ${(err as Error).message}` };

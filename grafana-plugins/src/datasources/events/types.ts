@@ -1,5 +1,5 @@
 import type { DataQuery } from '@grafana/schema';
-import type { FeedName, Severity } from '../../api/types';
+import type { FeedName, Severity } from '../../api';
 
 /** One query of the Lookout events datasource: a feed, narrowed to kinds (`action.applied`, `incident.*`). */
 export interface EventsQuery extends DataQuery {

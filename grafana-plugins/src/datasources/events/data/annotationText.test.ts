@@ -1,19 +1,9 @@
-import type { LookoutEvent } from '../../../api/types';
+import type { LookoutEvent } from '../../../api';
+import { makeEvent } from '../../../test/fixtures';
 import { annotationOf } from './annotationText';
 
-const event = (over: Partial<LookoutEvent>): LookoutEvent => ({
-  id: '01JEVENT0000000000000000000',
-  ts: '2026-12-01T10:00:00.000Z',
-  node: 'n1',
-  source: 'actions',
-  kind: 'action.applied',
-  severity: 'info',
-  subject: 'a1',
-  data: {},
-  trace_id: 't',
-  actor: null,
-  ...over,
-});
+const event = (over: Partial<LookoutEvent>): LookoutEvent =>
+  makeEvent({ source: 'actions', kind: 'action.applied', subject: 'a1', ...over });
 
 describe('annotationOf', () => {
   it('says which action, who applied it and why', () => {

@@ -1,4 +1,4 @@
-import type { LookoutEvent } from '../../../api/types';
+import type { LookoutEvent } from '../../../api';
 
 export interface EventAnnotation {
   title: string;

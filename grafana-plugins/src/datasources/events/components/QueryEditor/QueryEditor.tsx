@@ -1,7 +1,7 @@
 import React from 'react';
 import type { QueryEditorProps } from '@grafana/data';
 import { Combobox, InlineField, Input, Stack } from '@grafana/ui';
-import { FEEDS, type FeedName, SEVERITIES, type Severity } from '../../../../api/types';
+import { FEEDS, type FeedName, SEVERITIES, type Severity } from '../../../../api';
 import type { EventsDataSource } from '../../datasource';
 import { DEFAULT_EVENTS_QUERY, type EventsQuery } from '../../types';
 import { TEST_IDS } from '../../../../testIds';
