@@ -89,12 +89,17 @@ describe('plugin.json proxy routes for every control route of the sidecar', () =
       const p = concrete(c.template);
       const role = c.access === 'admin' ? 'Admin' : 'Editor';
       const found = chooseRoute(routes, c.method, p, role);
-      if (found.kind !== 'proxy') {problems.push(`${c.method} ${p}: ${role} gets ${found.kind}`);}
-      else if (joinUrlFragments(found.route.url, found.capture) !== `{{ .JsonData.sidecarUrl }}/${p}`)
-        {problems.push(`${c.method} ${p}: forwarded to ${joinUrlFragments(found.route.url, found.capture)}`);}
-      if (allowed(c.method, p, 'Viewer') !== false) {problems.push(`${c.method} ${p}: a Viewer is not refused`);}
-      if (c.access === 'admin' && allowed(c.method, p, 'Editor') !== false)
-        {problems.push(`${c.method} ${p}: an Editor is not refused an admin route`);}
+      if (found.kind !== 'proxy') {
+        problems.push(`${c.method} ${p}: ${role} gets ${found.kind}`);
+      } else if (joinUrlFragments(found.route.url, found.capture) !== `{{ .JsonData.sidecarUrl }}/${p}`) {
+        problems.push(`${c.method} ${p}: forwarded to ${joinUrlFragments(found.route.url, found.capture)}`);
+      }
+      if (allowed(c.method, p, 'Viewer') !== false) {
+        problems.push(`${c.method} ${p}: a Viewer is not refused`);
+      }
+      if (c.access === 'admin' && allowed(c.method, p, 'Editor') !== false) {
+        problems.push(`${c.method} ${p}: an Editor is not refused an admin route`);
+      }
     }
     expect(problems).toEqual([]);
   });

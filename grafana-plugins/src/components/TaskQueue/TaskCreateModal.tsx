@@ -1,7 +1,7 @@
-import React, { useState } from 'react';
+import React from 'react';
 import { Alert, Button, Field, Input, Modal, TagsInput, TextArea, useStyles2 } from '@grafana/ui';
-import { LookoutApiError, lookoutApi, type Task, type TaskDraft } from '../../api';
-import { fieldErrorsOf } from '../../data/diagnostics';
+import { lookoutApi, type Task, type TaskDraft } from '../../api';
+import { useSidecarForm } from '../../hooks/useSidecarForm';
 import { TEST_IDS } from '../../testIds';
 import { getStyles } from './TaskQueue.styles';
 
@@ -37,33 +37,12 @@ function draftOf(v: Values): TaskDraft {
 /** Queues a new task; the sidecar's 400 field paths (`body.title`, …) show next to their fields. */
 export function TaskCreateModal({ onCreated, onDismiss }: TaskCreateModalProps): React.JSX.Element {
   const s = useStyles2(getStyles);
-  const [values, setValues] = useState<Values>(EMPTY);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const set = (patch: Partial<Values>): void => setValues((v) => ({ ...v, ...patch }));
+  const { values, set, errors, failure, busy, submit: save } = useSidecarForm<Values>(EMPTY);
 
   const submit = async (e: React.SyntheticEvent): Promise<void> => {
     e.preventDefault();
-    setFailure(undefined);
-    if (!values.title.trim()) {
-      setErrors({ title: 'A title is required' });
-      return;
-    }
-    setErrors({});
-    setBusy(true);
-    try {
-      onCreated(await lookoutApi.createTask(draftOf(values)));
+    if (await save(async (v) => onCreated(await lookoutApi.createTask(draftOf(v))))) {
       onDismiss();
-    } catch (err) {
-      setBusy(false);
-      if (err instanceof LookoutApiError && err.status === 400) {
-        const { '': general, ...fields } = fieldErrorsOf(err.details);
-        setErrors(fields);
-        setFailure(general ?? (Object.keys(fields).length ? undefined : err.message));
-        return;
-      }
-      setFailure((err as Error).message);
     }
   };
 
