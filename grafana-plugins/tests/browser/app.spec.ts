@@ -70,7 +70,7 @@ test.describe('app pages in a real browser against the demo sidecar', () => {
     expect(res.status()).toBe(403);
   });
 
-  test('the config page tests the connection and reports version, node and role', async ({ page, harness }) => {
+  test('the config page tests the connection and shows who the sidecar thinks you are', async ({ page, harness }) => {
     for (const theme of ['dark', 'light'] as const) {
       await harness.open(page, 'Admin', theme);
       await page.evaluate(
@@ -84,7 +84,11 @@ test.describe('app pages in a real browser against the demo sidecar', () => {
       await expect(page.getByTestId(TEST_IDS.appConfig.token)).toHaveValue('configured');
       await page.getByTestId(TEST_IDS.appConfig.test).click();
       await expect(page.getByTestId(TEST_IDS.appConfig.testResult)).toContainText('Connected to the sidecar');
-      await expect(page.getByTestId(TEST_IDS.appConfig.testResult)).toContainText('admin');
+      // Through the real proxy and sidecar: the person behind the delegation token, with their own role.
+      await expect(page.getByTestId(TEST_IDS.appConfig.identity)).toContainText(
+        'grafana:admin@example.org, acting as admin: Grafana Admin in org 1'
+      );
+      await expect(page.getByTestId(TEST_IDS.appConfig.identity)).toContainText('delegation token grafana');
       await harness.screenshot(page, 'config', theme);
     }
   });
