@@ -6,7 +6,7 @@ import { type BenchOptions, type BenchRow, ratioOf, selected } from './bench-row
 import { BENCH_TOKEN } from './bench-sidecar';
 import type { PacedWriteJob, PacedWriteResult } from './paced-writer-worker';
 import type { StreamClientJob, StreamClientResult } from './stream-client-worker';
-import { type LatencySummary, summarize } from './stats';
+import { type LatencySummary, median, summarize } from './stats';
 
 /** Issue 14's stream fan-out benchmark. */
 export const benches = ['stream'] as const;
@@ -41,6 +41,8 @@ interface Phase {
   floodReceivedMin: number;
   files: number;
   panelReceived: number[];
+  /** Every panel-like client of the phase got the same number of lineage events, and some. */
+  panelUniform: boolean;
   dropped: number;
   rssPeak: number;
 }
@@ -173,12 +175,14 @@ async function runPhase(s: Sidecar, name: string, queries: string[], seconds: nu
   const latencies = results.flatMap((r) => r.latencies);
   const received = results.flatMap((r) => r.received);
   const flood = received.filter((_, i) => queries[i] === FLOOD_QUERY);
+  const panel = received.filter((_, i) => queries[i] === PANEL_QUERY);
   const phase: Phase = {
     name,
     latency: summarize(latencies),
     floodReceivedMin: flood.length ? Math.min(...flood) : 0,
     files: written.relPaths.length,
-    panelReceived: received.filter((_, i) => queries[i] === PANEL_QUERY),
+    panelReceived: panel,
+    panelUniform: panel.length > 0 && Math.min(...panel) === Math.max(...panel) && panel[0]! > 0,
     dropped: results.reduce((n, r) => n + r.dropped, 0),
     rssPeak,
   };
@@ -188,6 +192,28 @@ async function runPhase(s: Sidecar, name: string, queries: string[], seconds: nu
       `dropped ${phase.dropped}; sidecar RSS peak ${(rssPeak / MIB).toFixed(0)} MiB`
   );
   return phase;
+}
+
+/** Rounds of one phase as one: latency figures are the medians over the rounds; counts are the worst round's. */
+function combine(phases: Phase[]): Phase {
+  const pick = (f: (l: LatencySummary) => number): number => median(phases.map((p) => f(p.latency)));
+  return {
+    name: phases[0]!.name,
+    latency: {
+      n: phases.reduce((n, p) => n + p.latency.n, 0),
+      mean: pick((l) => l.mean),
+      p50: pick((l) => l.p50),
+      p99: pick((l) => l.p99),
+      max: Math.max(...phases.map((p) => p.latency.max)),
+    },
+    // The worst round: the fewest of its own files an activity client got, against that round's file count.
+    floodReceivedMin: Math.min(...phases.map((p) => p.floodReceivedMin - p.files)) + phases[0]!.files,
+    files: phases[0]!.files,
+    panelReceived: phases.flatMap((p) => p.panelReceived),
+    panelUniform: phases.every((p) => p.panelUniform),
+    dropped: phases.reduce((n, p) => n + p.dropped, 0),
+    rssPeak: Math.max(...phases.map((p) => p.rssPeak)),
+  };
 }
 
 /**
@@ -200,23 +226,36 @@ async function runPhase(s: Sidecar, name: string, queries: string[], seconds: nu
 export async function run(opts?: BenchOptions): Promise<BenchRow[]> {
   if (!selected(opts, 'stream')) return [];
   const quick = opts?.quick ?? false;
-  const seconds = quick ? 3 : 10;
-  const dirs = ['warmup', 'one', 'many'].map((d) => `activity/tasks/stream-${d}`);
+  const seconds = quick ? 3 : 5;
+  // The baseline and the fan-out alternate, and each figure is the median over the rounds: on a shared machine
+  // one noisy stretch would otherwise decide the ratio.
+  const rounds = quick ? 1 : 3;
+  const dirs = ['warmup', ...Array.from({ length: rounds }, (_, r) => [`one-${r}`, `many-${r}`]).flat()].map(
+    (d) => `activity/tasks/stream-${d}`
+  );
   const s = await startSidecar(dirs);
-  let one: Phase;
-  let many: Phase;
+  const ones: Phase[] = [];
+  const manys: Phase[] = [];
   try {
     // Warm the sidecar (JIT, statement caches, heap) so the baseline is not its first second.
     await runPhase(s, 'warm-up', [FLOOD_QUERY], 2, dirs[0]!);
-    one = await runPhase(s, 'one client', [FLOOD_QUERY], seconds, dirs[1]!);
     const queries = Array.from({ length: CLIENTS }, (_, i) =>
       i % (CLIENTS / FLOOD_CLIENTS) === 0 ? FLOOD_QUERY : PANEL_QUERY
     );
-    many = await runPhase(s, `${CLIENTS} clients`, queries, seconds, dirs[2]!);
+    for (let r = 0; r < rounds; r++) {
+      ones.push(
+        await runPhase(s, `one client, round ${r + 1}`, [FLOOD_QUERY], seconds, `activity/tasks/stream-one-${r}`)
+      );
+      manys.push(
+        await runPhase(s, `${CLIENTS} clients, round ${r + 1}`, queries, seconds, `activity/tasks/stream-many-${r}`)
+      );
+    }
   } finally {
     s.child.send({ stop: true });
     await new Promise((r) => s.child.once('exit', r));
   }
+  const one = combine(ones);
+  const many = combine(manys);
   const rssBound = one.rssPeak + CLIENTS * PER_CLIENT_CAP;
   const panelMin = many.panelReceived.length ? Math.min(...many.panelReceived) : 0;
   const panelMax = many.panelReceived.length ? Math.max(...many.panelReceived) : 0;
@@ -241,20 +280,20 @@ export async function run(opts?: BenchOptions): Promise<BenchRow[]> {
     },
     {
       name: `stream fan-out events delivered per second, ${CLIENTS} clients (one client: its own deliveries)`,
-      value: many.latency.n / (seconds + DRAIN_MS / 1000),
-      baseline: one.latency.n / (seconds + DRAIN_MS / 1000),
+      value: many.latency.n / (rounds * (seconds + DRAIN_MS / 1000)),
+      baseline: one.latency.n / (rounds * (seconds + DRAIN_MS / 1000)),
       ratio: ratioOf(many.latency.n, one.latency.n),
       target: '(context)',
       pass: null,
       unit: 'events/s',
     },
     {
-      name: `stream fan-out: activity events missed by the worst ${FLOOD_QUERY} client (of ${many.files} files); panel clients got ${panelMin}–${panelMax} lineage events each`,
+      name: `stream fan-out: activity events missed by the worst ${FLOOD_QUERY} client (of ${many.files} files); panel clients got ${panelMin}–${panelMax} lineage events each (the same count within each round)`,
       value: Math.max(0, many.files - many.floodReceivedMin),
       baseline: null,
       ratio: null,
-      target: '= 0, every panel client the same count',
-      pass: many.floodReceivedMin >= many.files && panelMin === panelMax && panelMin > 0,
+      target: '= 0, panel clients alike',
+      pass: many.floodReceivedMin >= many.files && many.panelUniform,
       unit: 'events',
     },
     {

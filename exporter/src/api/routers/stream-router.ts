@@ -32,6 +32,8 @@ interface Client {
   /** The kind filter as given, for the store's replay query. */
   kindList: string[] | undefined;
   minSeverity: number;
+  /** Clients with the same key want the same events: a batch's frames for them are built once. */
+  filterKey: string;
   /** Events with seq up to this have been sent (replay and live meet here without gaps or repeats). */
   lastSeq: number;
   replaying: boolean;
@@ -116,6 +118,11 @@ export class StreamHub {
       kinds: kindMatcher(opts.kinds),
       kindList: opts.kinds?.length ? [...opts.kinds] : undefined,
       minSeverity: opts.severity ? SEVERITIES.indexOf(opts.severity) : 0,
+      filterKey: JSON.stringify([
+        sources ? [...sources].sort() : null,
+        opts.kinds?.length ? [...opts.kinds].sort() : null,
+        opts.severity ?? null,
+      ]),
       lastSeq: this.resumeSeq(opts.lastEventId),
       replaying: true,
       backlog: [],
@@ -148,25 +155,67 @@ export class StreamHub {
     for (const e of backlog) if (e.seq > client.lastSeq) this.deliver(client, e);
   }
 
+  /**
+   * Sends a committed batch to every client. Each event is serialised once; clients that share a filter and
+   * are caught up get the batch's frames for that filter as one buffer, built once and written once per
+   * client, so hundreds of clients following the same stream cost a write each per batch.
+   */
   private broadcast(events: readonly StoredEvent[]): void {
-    // Each event is serialised and encoded once for every client that wants it, not once per client.
+    if (!events.length) return;
     const frames = new Map<StoredEvent, Buffer>();
+    const batches = new Map<string, Buffer | null>();
+    const first = events[0]!.seq;
+    const last = events[events.length - 1]!.seq;
     for (const c of this.clients) {
-      for (const e of events) {
-        if (c.replaying) {
-          c.backlog.push(e);
-          continue;
-        }
-        if (e.seq <= c.lastSeq) continue;
-        this.deliver(c, e, frames);
+      if (c.replaying) {
+        for (const e of events) c.backlog.push(e);
+        if (c.backlog.length > MAX_BACKLOG) c.res.end();
+        continue;
       }
-      if (c.backlog.length > MAX_BACKLOG) c.res.end();
+      if (c.lastSeq < first) {
+        let batch = batches.get(c.filterKey);
+        if (batch === undefined) {
+          const parts = events.filter((e) => this.wants(c, e)).map((e) => this.frameOf(e, frames));
+          batch = parts.length ? Buffer.concat(parts) : null;
+          batches.set(c.filterKey, batch);
+        }
+        c.lastSeq = last;
+        if (batch) this.write(c, batch, false);
+        continue;
+      }
+      for (const e of events) if (e.seq > c.lastSeq) this.deliver(c, e, frames);
     }
   }
 
   private deliver(c: Client, e: StoredEvent, frames?: Map<StoredEvent, Buffer>): void {
     c.lastSeq = e.seq;
     this.send(c, e, frames);
+  }
+
+  private wants(c: Client, e: StoredEvent): boolean {
+    if (c.sources && !c.sources.has(e.source)) return false;
+    if (c.kinds && !kindMatches(c.kinds, e.kind)) return false;
+    return SEVERITIES.indexOf(e.severity) >= c.minSeverity;
+  }
+
+  private frameOf(e: StoredEvent, frames?: Map<StoredEvent, Buffer>): Buffer {
+    let frame = frames?.get(e);
+    if (frame === undefined) {
+      const { seq: _seq, ...event } = e;
+      frame = Buffer.from(`id: ${e.id}\nevent: lookout\ndata: ${JSON.stringify(event)}\n\n`, 'utf8');
+      frames?.set(e, frame);
+    }
+    return frame;
+  }
+
+  /** Writes to a client; one that has let this much pile up unsent is cut off (it resumes with Last-Event-ID). */
+  private write(c: Client, data: Buffer, live: boolean): void {
+    if (c.res.writableEnded) return;
+    const ok = live ? this.corkedWrite(c, data) : c.res.write(data);
+    if (!ok && c.res.writableLength > this.ctx.config.http.sse_max_buffered_bytes) {
+      // A reader this slow would hold unbounded memory; it can resume with Last-Event-ID.
+      c.res.end();
+    }
   }
 
   /**
@@ -193,20 +242,7 @@ export class StreamHub {
   }
 
   private send(c: Client, e: StoredEvent, frames?: Map<StoredEvent, Buffer>): void {
-    if (c.res.writableEnded) return;
-    if (c.sources && !c.sources.has(e.source)) return;
-    if (c.kinds && !kindMatches(c.kinds, e.kind)) return;
-    if (SEVERITIES.indexOf(e.severity) < c.minSeverity) return;
-    let frame = frames?.get(e);
-    if (frame === undefined) {
-      const { seq: _seq, ...event } = e;
-      frame = Buffer.from(`id: ${e.id}\nevent: lookout\ndata: ${JSON.stringify(event)}\n\n`, 'utf8');
-      frames?.set(e, frame);
-    }
-    const ok = frames ? this.corkedWrite(c, frame) : c.res.write(frame);
-    if (!ok && c.res.writableLength > this.ctx.config.http.sse_max_buffered_bytes) {
-      // A reader this slow would hold unbounded memory; it can resume with Last-Event-ID.
-      c.res.end();
-    }
+    if (!this.wants(c, e)) return;
+    this.write(c, this.frameOf(e, frames), frames !== undefined);
   }
 }
