@@ -4,6 +4,8 @@ export {
   kpiScore,
   COMMAND_ACTIONS,
   DEFAULT_SIMULATOR_OPTIONS,
+  SYMBOLS,
+  VENUES,
   SimulatorOptionsError,
 } from './simulator';
 export type { CommandAction, Simulator, SimulatorOptions, SimulatorState } from './simulator';
@@ -26,5 +28,6 @@ export type {
   TaskStatus,
   TaskType,
   TelemetryMetrics,
+  TelemetrySample,
   TelemetrySnapshot,
 } from './types';

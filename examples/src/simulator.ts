@@ -4,7 +4,7 @@ import { writeFileAtomic, writeJsonAtomic } from './atomic-write';
 import { renderCalibrationCharts } from './calibration-charts';
 import { attachCommandBus, type BusSubscription, type CommandBus } from './command-bus';
 import { parseLineageIndex } from './lineage-file';
-import { Prng } from './prng';
+import { Prng, hashSeed } from './prng';
 import type {
   CalibrationMetadata,
   CommandResult,
@@ -16,6 +16,7 @@ import type {
   TaskRecord,
   TaskType,
   TelemetryMetrics,
+  TelemetrySample,
   TelemetrySnapshot,
 } from './types';
 import { WORKSPACE_PATHS, resolvePaths, type ResolvedPaths } from './workspace-layout';
@@ -160,7 +161,12 @@ const LLM_MODELS = ['gpt-4o-mini', 'claude-haiku', 'llama-3-8b'] as const;
 const SUBSYSTEMS = ['risk', 'execution', 'pricing', 'routing', 'features'] as const;
 const PATTERNS = ['drift-alert', 'latency-spike', 'config-change', 'model-rollout', 'circuit-breaker'] as const;
 const PROPAGATION_STATUSES = ['detected', 'propagating', 'contained', 'resolved'] as const;
-const VENUES = ['CME', 'ICE', 'EUREX', 'LSE', 'NSDQ', 'ARCA'] as const;
+/** Venues of the per-venue series (`venue_latency_ms{venue}`, `venue_orders_total{venue}`). */
+export const VENUES = ['CME', 'ICE', 'EUREX', 'LSE', 'NSDQ', 'ARCA'] as const;
+/** Symbols of the per-symbol series (`symbol_position{symbol}`, `symbol_correlation{symbol}`). */
+export const SYMBOLS = ['BTC-USD', 'ETH-USD', 'SOL-USD', 'ES', 'NQ', 'CL', 'GC', 'EURUSD'] as const;
+/** How strongly each symbol moves with the portfolio in calm markets; stress pushes them all towards 1. */
+const BASE_CORRELATION = [0.35, 0.42, 0.3, 0.55, 0.6, 0.12, -0.08, 0.05] as const;
 
 const round = (v: number, digits: number): number => Number(v.toFixed(digits));
 const clamp = (v: number, min: number, max: number): number => Math.min(max, Math.max(min, v));
@@ -192,10 +198,25 @@ class WorkloadSimulator implements Simulator {
     policy_confidence: 0.85,
     pnl_realized: 0,
     pnl_unrealized: 0,
+    pnl_drawdown: 0,
     order_fill_ratio: 0.96,
-    venue_latency_ms: 8,
     state_active: 1,
+    policy_reward: 0.08,
+    policy_entropy: 0.95,
+    win_rate: 0.54,
+    portfolio_volatility: 0.12,
   };
+  private peakEquity = 0;
+  /** Per-venue and per-symbol state behind `samples`. */
+  private readonly venueLatency = new Map<string, number>(VENUES.map((v) => [v, 8]));
+  private readonly venueOrders = new Map<string, number>(VENUES.map((v) => [v, 0]));
+  private readonly positions = new Map<string, number>(SYMBOLS.map((s) => [s, 0]));
+  private readonly correlations = new Map<string, number>(SYMBOLS.map((s, i) => [s, BASE_CORRELATION[i]!]));
+  /**
+   * The per-venue, per-symbol and M16/M18 signals draw from their own stream, so a seed keeps producing
+   * the same lineage, drift and PnL it always did.
+   */
+  private readonly signalRng: Prng;
   private killed = false;
   private ticks = 0;
   private nextGeneration = 1;
@@ -211,6 +232,7 @@ class WorkloadSimulator implements Simulator {
     this.paths = resolvePaths(opts.workspace);
     this.workspace = this.paths.root;
     this.rng = new Prng(opts.seed);
+    this.signalRng = new Prng(hashSeed(`signals:${opts.seed}`));
   }
 
   start(): void {
@@ -325,6 +347,8 @@ class WorkloadSimulator implements Simulator {
     this.metrics.pnl_unrealized = 0;
     this.metrics.order_fill_ratio = 0;
     this.metrics.state_active = 0;
+    this.metrics.policy_reward = 0;
+    for (const sym of SYMBOLS) this.positions.set(sym, 0);
     this.writeTelemetry();
     return { ok: true, message: 'trading stopped', data: { state_active: 0, generation } };
   }
@@ -549,12 +573,16 @@ class WorkloadSimulator implements Simulator {
       clamp(0.95 - kpis.calibration_error * 2 - m.drift_score * 0.45 + this.rng.normal(0, 0.015), 0, 1),
       4
     );
+    // The first venue keeps the draws the single venue latency always took (a seed's sequence is unchanged).
     const spike = this.rng.chance(0.03) ? this.rng.range(40, 200) : 0;
-    m.venue_latency_ms = round(6 + this.rng.range(0, 4) + m.drift_score * 6 + spike, 1);
+    const first = round(6 + this.rng.range(0, 4) + m.drift_score * 6 + spike, 1);
+    this.updateSignals(first);
     if (this.killed) {
       m.pnl_unrealized = 0;
       m.order_fill_ratio = 0;
       m.state_active = 0;
+      m.policy_reward = 0;
+      this.updateDrawdown();
       return;
     }
     const edge = kpis.sharpe * 8 * (1 - m.drift_score);
@@ -562,6 +590,54 @@ class WorkloadSimulator implements Simulator {
     m.pnl_unrealized = round(m.pnl_unrealized * 0.7 + this.rng.normal(0, 40), 2);
     m.order_fill_ratio = round(clamp(0.97 - m.drift_score * 0.12 + this.rng.normal(0, 0.01), 0, 1), 4);
     m.state_active = 1;
+    m.policy_reward = round(edge / 10 + this.signalRng.normal(0, 0.05), 4);
+    this.updateDrawdown();
+  }
+
+  private updateDrawdown(): void {
+    const m = this.metrics;
+    const equity = m.pnl_realized + m.pnl_unrealized;
+    this.peakEquity = Math.max(this.peakEquity, equity);
+    m.pnl_drawdown = round(this.peakEquity - equity, 2);
+  }
+
+  /** M16, M18 and the per-venue and per-symbol series; quiet ones while killed (no orders, flat book). */
+  private updateSignals(firstVenueLatency: number): void {
+    const m = this.metrics;
+    const r = this.signalRng;
+    const drift = m.drift_score;
+    const kpis = this.activeGeneration().kpis;
+    VENUES.forEach((v, i) => {
+      const spike = i > 0 && r.chance(0.03) ? r.range(40, 200) : 0;
+      this.venueLatency.set(v, i === 0 ? firstVenueLatency : round(6 + r.range(0, 4) + drift * 6 + spike, 1));
+      if (!this.killed) this.venueOrders.set(v, this.venueOrders.get(v)! + r.int(0, 6));
+    });
+    SYMBOLS.forEach((sym, i) => {
+      const pos = this.killed ? 0 : this.positions.get(sym)! * 0.8 + r.normal(0, 5);
+      this.positions.set(sym, round(pos, 2));
+      // Stress (drift) pulls every symbol towards moving with the portfolio.
+      this.correlations.set(sym, round(clamp(BASE_CORRELATION[i]! + drift * 0.45 + r.normal(0, 0.03), -1, 1), 4));
+    });
+    m.policy_entropy = round(clamp(1.0 - drift * 0.55 + r.normal(0, 0.02), 0, Math.log(3)), 4);
+    m.win_rate = round(clamp(kpis.hit_rate - drift * 0.1 + r.normal(0, 0.02), 0, 1), 4);
+    m.portfolio_volatility = round(clamp(0.1 + drift * 0.12 + r.normal(0, 0.005), 0.01, 1), 4);
+  }
+
+  private samples(): TelemetrySample[] {
+    const out: TelemetrySample[] = [];
+    for (const [venue, v] of this.venueLatency) {
+      out.push({ name: 'venue_latency_ms', labels: { venue }, value: v, type: 'gauge' });
+    }
+    for (const [venue, n] of this.venueOrders) {
+      out.push({ name: 'venue_orders_total', labels: { venue }, value: n, type: 'counter' });
+    }
+    for (const [symbol, p] of this.positions) {
+      out.push({ name: 'symbol_position', labels: { symbol }, value: p, type: 'gauge' });
+    }
+    for (const [symbol, c] of this.correlations) {
+      out.push({ name: 'symbol_correlation', labels: { symbol }, value: c, type: 'gauge' });
+    }
+    return out;
   }
 
   private writeTelemetry(): void {
@@ -569,6 +645,7 @@ class WorkloadSimulator implements Simulator {
     const snapshot: TelemetrySnapshot = {
       ts: new Date(this.opts.now()).toISOString(),
       metrics: { ...this.metrics },
+      samples: this.samples(),
       labels: { model: lineage.model, generation: this.activeGeneration().id },
     };
     writeJsonAtomic(this.paths.telemetry, snapshot);
@@ -736,7 +813,10 @@ class WorkloadSimulator implements Simulator {
     try {
       const snap = JSON.parse(fs.readFileSync(this.paths.telemetry, 'utf8')) as Partial<TelemetrySnapshot>;
       const m = snap.metrics;
-      if (m && typeof m.pnl_realized === 'number') this.metrics.pnl_realized = m.pnl_realized;
+      if (m && typeof m.pnl_realized === 'number') {
+        this.metrics.pnl_realized = m.pnl_realized;
+        this.peakEquity = m.pnl_realized + (typeof m.pnl_drawdown === 'number' ? m.pnl_drawdown : 0);
+      }
       if (m && typeof m.drift_score === 'number') this.metrics.drift_score = clamp(m.drift_score, 0, 1);
     } catch {
       // No usable snapshot: start the counters afresh; telemetry is not the system of record.

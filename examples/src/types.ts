@@ -37,16 +37,38 @@ export interface TelemetryMetrics {
   policy_confidence: number;
   pnl_realized: number;
   pnl_unrealized: number;
+  /** Peak equity (realised + unrealised) minus current equity, 0 or more. */
+  pnl_drawdown: number;
   order_fill_ratio: number;
-  venue_latency_ms: number;
   /** 1 while trading, 0 while killed. */
   state_active: number;
+  /** M16: mean reward per decision of the live policy (0 while killed). */
+  policy_reward: number;
+  /** M16: entropy of the policy's SELL/HOLD/BUY distribution, nats (at most ln 3). */
+  policy_entropy: number;
+  /** M16: share of closed trades that made money, 0–1. */
+  win_rate: number;
+  /** M18: annualised volatility of the portfolio's returns, 0–1. */
+  portfolio_volatility: number;
+}
+
+/** A labeled sample of the snapshot (the sidecar's `samples` form). */
+export interface TelemetrySample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+  type: 'gauge' | 'counter';
 }
 
 /** `telemetry/snapshot.json`. */
 export interface TelemetrySnapshot {
   ts: string;
   metrics: TelemetryMetrics;
+  /**
+   * Per-venue and per-symbol series: `venue_latency_ms{venue}`, `venue_orders_total{venue}` (counter),
+   * `symbol_position{symbol}`, and M18's `symbol_correlation{symbol}` (with the portfolio).
+   */
+  samples: TelemetrySample[];
   labels: { model: string; generation: string };
 }
 

@@ -20,7 +20,7 @@ async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs: number): Promise<
 }
 
 describe('npm start (the demo launcher)', () => {
-  it('runs the sidecar with the example workload, prints where to look, serves the lineage, images and telemetry of the workload, obeys a kill over the in-process bus, and stops on SIGTERM', async () => {
+  it('runs the sidecar with the example workload and the starter policy, prints where to look, serves the lineage, images and telemetry of the workload, obeys a kill over the in-process bus, and stops on SIGTERM', async () => {
     if (!fs.existsSync(DEMO)) throw new Error(`${DEMO} is missing: run "npm run build" first`);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lookout-demo-'));
     const child = spawn(process.execPath, [DEMO], {
@@ -63,6 +63,15 @@ describe('npm start (the demo launcher)', () => {
         return /lookout_workload_state_active\{[^}]*\} 1/.test(await r.text());
       }, 30_000);
       expect(fs.existsSync(path.join(tmp, 'workspace', 'lineage', 'lineage_index.json'))).toBe(true);
+      // The starter safety policy runs without the user writing a rule.
+      const starter = path.resolve(__dirname, '..', '..', 'policies', 'starter.yml');
+      expect(out).toContain(`policy:     ${starter}`);
+      const policy = (await (await fetch(`${url}/api/v1/policy`, { headers: auth })).json()) as {
+        source: { kind: string; path: string };
+        guardian: { rules: { name: string }[] };
+      };
+      expect(policy.source).toEqual({ kind: 'file', path: starter });
+      expect(policy.guardian.rules.map((r) => r.name)).toContain('telemetry_stale');
       const kill = await fetch(`${url}/kill`, {
         method: 'POST',
         headers: { ...auth, 'content-type': 'application/json' },

@@ -5,6 +5,7 @@ import { SimulatorPool, makeWorkspace, removeWorkspace } from './helpers';
 
 const README = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
 const CLI = fs.readFileSync(path.join(__dirname, '..', 'src', 'cli.ts'), 'utf8');
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('README stays in step with the code', () => {
   const pool = new SimulatorPool();
@@ -19,12 +20,20 @@ describe('README stays in step with the code', () => {
     expect(README).toContain(rel);
   });
 
-  it('documents every telemetry metric the simulator writes', async () => {
+  it('documents every telemetry metric and labeled sample the simulator writes', async () => {
     const dir = await makeWorkspace();
     try {
-      const metrics = Object.keys(pool.create({ workspace: dir }).getState().metrics);
-      expect(metrics.length).toBe(7);
-      for (const name of metrics) expect(README).toMatch(new RegExp(`^\\| \`${name}\` +\\|`, 'm'));
+      const sim = pool.create({ workspace: dir });
+      const metrics = Object.keys(sim.getState().metrics);
+      expect(metrics.length).toBe(11);
+      const snapshot = JSON.parse(fs.readFileSync(path.join(dir, WORKSPACE_PATHS.telemetry), 'utf8')) as {
+        samples: { name: string; labels: Record<string, string> }[];
+      };
+      const samples = [...new Set(snapshot.samples.map((s) => `${s.name}{${Object.keys(s.labels).join(',')}}`))];
+      expect(samples.length).toBe(4);
+      for (const name of [...metrics, ...samples]) {
+        expect([name, README]).toEqual([name, expect.stringMatching(new RegExp(`^\\| \`${escape(name)}\` +\\|`, 'm'))]);
+      }
     } finally {
       await removeWorkspace(dir);
     }

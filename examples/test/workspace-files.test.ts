@@ -7,7 +7,10 @@ import {
   type LlmRecord,
   type PropagationRecord,
   type TaskRecord,
+  type TelemetrySample,
   type TelemetrySnapshot,
+  SYMBOLS,
+  VENUES,
 } from '../src';
 import { FakeClock, SimulatorPool, listFiles, makeWorkspace, readJson, removeWorkspace } from './helpers';
 
@@ -17,9 +20,13 @@ const METRICS = [
   'policy_confidence',
   'pnl_realized',
   'pnl_unrealized',
+  'pnl_drawdown',
   'order_fill_ratio',
-  'venue_latency_ms',
   'state_active',
+  'policy_reward',
+  'policy_entropy',
+  'win_rate',
+  'portfolio_volatility',
 ];
 
 describe('workspace files', () => {
@@ -76,9 +83,22 @@ describe('workspace files', () => {
     for (const name of METRICS)
       expect(Number.isFinite((snap.metrics as unknown as Record<string, number>)[name])).toBe(true);
     expect(snap.metrics.state_active).toBe(1);
+    expect(snap.metrics.pnl_drawdown).toBeGreaterThanOrEqual(0);
     const lineage = readJson<LineageIndex>(path.join(dir, WORKSPACE_PATHS.lineage));
     const active = lineage.generations.find((g) => g.status === 'active')!;
     expect(snap.labels).toEqual({ model: 'momentum-policy', generation: active.id });
+  });
+
+  it('writes one labeled sample per venue and per symbol, counters that never go down', () => {
+    const snap = readJson<TelemetrySnapshot>(path.join(dir, WORKSPACE_PATHS.telemetry));
+    const by = (name: string): TelemetrySample[] => snap.samples.filter((s) => s.name === name);
+    expect(by('venue_latency_ms').map((s) => s.labels['venue'])).toEqual([...VENUES]);
+    expect(by('venue_orders_total').map((s) => s.labels['venue'])).toEqual([...VENUES]);
+    expect(by('venue_orders_total').every((s) => s.type === 'counter' && s.value >= 0)).toBe(true);
+    expect(by('symbol_position').map((s) => s.labels['symbol'])).toEqual([...SYMBOLS]);
+    for (const c of by('symbol_correlation')) expect(Math.abs(c.value)).toBeLessThanOrEqual(1);
+    expect(snap.samples).toHaveLength(2 * VENUES.length + 2 * SYMBOLS.length);
+    for (const s of snap.samples) expect(Number.isFinite(s.value)).toBe(true);
   });
 
   it('writes a metadata JSON beside every calibration image', () => {

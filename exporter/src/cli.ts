@@ -3,6 +3,7 @@ import './node-version-guard';
 import { parseArgs } from 'node:util';
 import { ConfigError, listConfigKeys, loadConfig } from './config/load-config';
 import { startSidecar } from './main';
+import { PolicyLoadError } from './policy/policy-service';
 import { VERSION } from './version';
 
 const HELP = `lookout-exporter ${VERSION}: the Lookout sidecar (watch, store, metrics, control API, NATS)
@@ -55,7 +56,17 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const sidecar = await startSidecar(config);
+  let sidecar;
+  try {
+    sidecar = await startSidecar(config);
+  } catch (err) {
+    // A policy file that does not validate stops the start with every problem listed, like the config.
+    if (err instanceof PolicyLoadError) {
+      console.error(`lookout-exporter: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
   let signalled = false;
   const shutdown = (signal: string): void => {
     if (signalled) {

@@ -9,7 +9,7 @@ import type { TelemetryRepository } from './store/telemetry-repository';
 import type { MetricsRegistry } from './metrics/metrics-registry';
 import type { CoreMetrics } from './metrics/core-metrics';
 import type { Bus } from './bus/bus';
-import type { TelemetryService } from './telemetry/telemetry-service';
+import type { TelemetryService } from './telemetry';
 import type { StoreHealth } from './store/store-health';
 
 /** A part of the sidecar with a lifecycle; main.ts starts them in order and stops them in reverse. */

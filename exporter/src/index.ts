@@ -2,6 +2,7 @@
 export { startSidecar, buildContext } from './main';
 export type { Sidecar, StartOptions } from './main';
 export { loadConfig, listConfigKeys, ConfigError } from './config/load-config';
+export { PolicyLoadError } from './policy/policy-service';
 export type { Config, ConfigInput } from './config/config-schema';
 export { InProcessBus } from './bus/inprocess-bus';
 export { BusNoRespondersError, BusTimeoutError } from './bus/bus';

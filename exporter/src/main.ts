@@ -10,7 +10,7 @@ import { TelemetryRepository } from './store/telemetry-repository';
 import { MetricsRegistry } from './metrics/metrics-registry';
 import { createCoreMetrics } from './metrics/core-metrics';
 import { EventLog } from './events/event-log';
-import { TelemetryService } from './telemetry/telemetry-service';
+import { TelemetryService } from './telemetry';
 import { InProcessBus } from './bus/inprocess-bus';
 import type { Bus } from './bus/bus';
 import { BusPart, NatsBus } from './bus';
@@ -28,6 +28,8 @@ import { ActionService, actionsRoutes } from './actions';
 import { Guardian, GuardrailsRepository, IncidentService, KillSwitch, incidentsRoutes } from './guardian';
 import { Scheduler, schedulerActions, schedulerRoutes } from './scheduler';
 import { AuditLog, auditRoutes } from './audit';
+import { PolicyService, policyRoutes } from './policy';
+import { AlertmanagerService, alertmanagerRoutes } from './alertmanager';
 
 export interface StartOptions {
   logger?: Logger;
@@ -35,6 +37,11 @@ export interface StartOptions {
   bus?: Bus;
   /** Random numbers in [0, 1) for the task retry jitter (tests pass a fixed sequence); Math.random by default. */
   random?: () => number;
+  /**
+   * The clock telemetry receipt runs on (freshness, TTL, age); tests that drive the guardian on a fast
+   * clock pass the same one. Default `Date.now`.
+   */
+  now?: () => number;
 }
 
 export interface ControlPlane {
@@ -44,6 +51,7 @@ export interface ControlPlane {
   guardian: Guardian;
   scheduler: Scheduler;
   audit: AuditLog;
+  policy: PolicyService;
 }
 
 export interface Sidecar {
@@ -95,7 +103,13 @@ export function buildContext(config: Config, opts: StartOptions = {}): SidecarCo
     lineage,
     artifacts: new ArtifactsRepository(db),
     telemetryRepo,
-    telemetry: new TelemetryService(telemetryRepo, metrics, events),
+    telemetry: new TelemetryService(telemetryRepo, metrics, events, {
+      node: config.node,
+      maxSeries: config.telemetry.max_series,
+      ttlMs: config.telemetry.ttl_ms,
+      log: log.child({ part: 'telemetry' }),
+      ...(opts.now ? { now: opts.now } : {}),
+    }),
     metrics,
     core,
     // A bus passed in wins; else NATS when nats.url is set (connecting in the background), else in-process.
@@ -106,6 +120,7 @@ export function buildContext(config: Config, opts: StartOptions = {}): SidecarCo
         : new InProcessBus()),
     status: new StatusRegistry(),
   };
+  ctx.status.section('workload_telemetry', () => ctx.telemetry.health());
   ctx.status.readiness('store', () => {
     db.prepare('SELECT 1').get();
     return storeHealth.readiness();
@@ -187,6 +202,12 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     },
   });
   const audit = new AuditLog(ctx.db, log);
+  const policy = new PolicyService(ctx, {
+    guardian,
+    scheduler: sched,
+    audit,
+    actions: () => actions.definitions().map((d) => d.name),
+  });
   const http = new HttpServer(ctx, tokens.tokens, [
     diagnosticsRoutes(diagnostics.service),
     agentsRoutes(agents.service),
@@ -194,6 +215,8 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     incidentsRoutes(incidents, (id) => diagnostics.service.forIncident(id)),
     schedulerRoutes(sched, actions),
     auditRoutes(audit),
+    policyRoutes(policy),
+    alertmanagerRoutes(new AlertmanagerService(ctx, incidents)),
   ]);
   http.setControlHook(audit.hook());
   const outbox = bus.outbox;
@@ -206,6 +229,8 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     diagnostics,
     agents,
     actions,
+    // Before the scheduler and the guardian: their first tick runs the policy file, never the defaults.
+    policy,
     sched,
     guardian,
     http,
@@ -248,7 +273,7 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     adminTokenFile: tokens.generatedFile,
     http,
     agents: agents.service,
-    control: { actions, killSwitch, incidents, guardian, scheduler: sched, audit },
+    control: { actions, killSwitch, incidents, guardian, scheduler: sched, audit, policy },
     stop: () => (stopping ??= stopAll()),
   };
 }

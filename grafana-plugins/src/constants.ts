@@ -12,6 +12,7 @@ export enum ROUTES {
   Lineage = 'lineage',
   Audit = 'audit',
   Diagnostics = 'diagnostics',
+  Policy = 'policy',
 }
 
 /** The in-app URL of a diagnostic's detail (`/a/lookout-ops-app/diagnostics/D-42`). */

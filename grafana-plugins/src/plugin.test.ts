@@ -134,3 +134,15 @@ describe('plugin.json proxy routes for every control route of the sidecar', () =
     }
   });
 });
+
+describe('plugin.json proxy routes for the policy', () => {
+  it('lets a Viewer read the running policy and keeps the dry run for Editors', () => {
+    expect(allowed('GET', 'api/v1/policy', 'Viewer')).toBe(true);
+    expect(allowed('POST', 'api/v1/policy/validate', 'Viewer')).toBe(false);
+    expect(allowed('POST', 'api/v1/policy/validate', 'Editor')).toBe(true);
+    const found = chooseRoute(routes, 'POST', 'api/v1/policy/validate', 'Editor');
+    expect(found.kind === 'proxy' && joinUrlFragments(found.route.url, found.capture)).toBe(
+      '{{ .JsonData.sidecarUrl }}/api/v1/policy/validate'
+    );
+  });
+});

@@ -54,7 +54,18 @@ export const TEST_IDS = {
     lineage: 'data-testid lookout-page-lineage',
     audit: 'data-testid lookout-page-audit',
     diagnostics: 'data-testid lookout-page-diagnostics',
+    policy: 'data-testid lookout-page-policy',
   },
+  policy: {
+    summary: 'data-testid lookout-policy-summary',
+    lastError: 'data-testid lookout-policy-last-error',
+    rules: 'data-testid lookout-policy-rules',
+    policies: 'data-testid lookout-policy-scheduler',
+    text: 'data-testid lookout-policy-text',
+    validateInput: 'data-testid lookout-policy-validate-input',
+    validateResult: 'data-testid lookout-policy-validate-result',
+  },
+  telemetry: { stale: 'data-testid lookout-telemetry-stale' },
   diagnostics: {
     create: 'data-testid lookout-diagnostics-create',
     filters: 'data-testid lookout-diagnostics-filters',

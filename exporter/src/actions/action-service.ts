@@ -100,7 +100,7 @@ export interface ApplyOptions {
   requestHash?: string;
 }
 
-const RANK: Record<Role, number> = { agent: 0, viewer: 1, operator: 2, admin: 3 };
+const RANK: Record<Role, number> = { agent: 0, alertmanager: 0, viewer: 1, operator: 2, admin: 3 };
 
 const SUMMARIES: Record<BuiltinAction, string> = {
   kill: 'Engage the kill switch and stop the workload trading (state_active 0)',

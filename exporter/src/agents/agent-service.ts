@@ -104,16 +104,22 @@ function refuse(taskId: number | null, agent: string | null, problems: readonly 
 }
 
 /** Counter increments gathered in a transaction, applied once it commits. */
+/** How a task ended, as `lookout_tasks_finished_total` counts it. */
+const FINISH_OUTCOMES = ['done', 'dead_letter', 'cancelled'] as const;
+type FinishOutcome = (typeof FINISH_OUTCOMES)[number];
+
 interface Tally {
-  completed: number;
+  finished: Partial<Record<FinishOutcome, number>>;
   failed: Partial<Record<FailureOutcome, number>>;
   retried: number;
-  deadLettered: number;
   durations: number[];
   /** Earliest retry time scheduled. */
   wakeAt: string | null;
 }
-const newTally = (): Tally => ({ completed: 0, failed: {}, retried: 0, deadLettered: 0, durations: [], wakeAt: null });
+const newTally = (): Tally => ({ finished: {}, failed: {}, retried: 0, durations: [], wakeAt: null });
+const count = <K extends string>(m: Partial<Record<K, number>>, k: K): void => {
+  m[k] = (m[k] ?? 0) + 1;
+};
 
 export interface AgentServiceOptions {
   /** Random numbers in [0, 1) for the backoff jitter (tests pass a fixed sequence). */
@@ -173,11 +179,10 @@ export const tasksSubject = (agent: string): string => `lookout.tasks.${agent}`;
 export class AgentService implements AgentStalenessProvider {
   readonly repo: AgentsRepository;
   private readonly taskDuration: Histogram;
+  private readonly tasksFinished: Counter<'outcome'>;
   private readonly assignWait: Histogram;
-  private readonly completed: Counter;
   private readonly failedAttempts: Counter<'reason'>;
   private readonly retried: Counter;
-  private readonly deadLettered: Counter;
   private readonly random: () => number;
   private roundScheduled = false;
   private lastRoundAt = 0;
@@ -237,14 +242,16 @@ export class AgentService implements AgentStalenessProvider {
       help: 'Task run time (actual_duration, or start to finish) of attempts that ended done or failed',
       buckets: SLOW_BUCKETS,
     });
+    this.tasksFinished = ctx.metrics.counter({
+      name: 'lookout_tasks_finished_total',
+      help: 'Tasks that ended, by outcome (done; dead_letter: failed max_attempts times; cancelled)',
+      labelNames: ['outcome'] as const,
+    });
+    for (const outcome of FINISH_OUTCOMES) this.tasksFinished.inc({ outcome }, 0);
     this.assignWait = ctx.metrics.histogram({
       name: 'lookout_task_assignment_wait_seconds',
       help: 'Time a task waited in the queue (from creation or requeue) before an agent got it',
       buckets: SLOW_BUCKETS,
-    });
-    this.completed = ctx.metrics.counter({
-      name: 'lookout_tasks_completed_total',
-      help: 'Tasks that ended done',
     });
     this.failedAttempts = ctx.metrics.counter({
       name: 'lookout_tasks_failed_total',
@@ -254,10 +261,6 @@ export class AgentService implements AgentStalenessProvider {
     this.retried = ctx.metrics.counter({
       name: 'lookout_tasks_retried_total',
       help: 'Failed attempts after which the task was queued again for another attempt (after a backoff)',
-    });
-    this.deadLettered = ctx.metrics.counter({
-      name: 'lookout_tasks_dead_lettered_total',
-      help: 'Tasks moved to dead_letter after failing max_attempts times',
     });
     for (const r of FAILURE_OUTCOMES) this.failedAttempts.inc({ reason: r }, 0);
   }
@@ -302,10 +305,9 @@ export class AgentService implements AgentStalenessProvider {
 
   /** Counters move only for what committed. */
   private record(t: Tally): void {
-    if (t.completed) this.completed.inc(t.completed);
+    for (const [outcome, n] of Object.entries(t.finished)) this.tasksFinished.inc({ outcome }, n);
     for (const [reason, n] of Object.entries(t.failed)) this.failedAttempts.inc({ reason }, n);
     if (t.retried) this.retried.inc(t.retried);
-    if (t.deadLettered) this.deadLettered.inc(t.deadLettered);
     for (const d of t.durations) this.taskDuration.observe(d);
     if (t.wakeAt) this.wakeForRetry(Date.parse(t.wakeAt));
   }
@@ -364,7 +366,7 @@ export class AgentService implements AgentStalenessProvider {
     if (!moved) throw new AgentsConflictError(`task ${t.id} changed concurrently; retry`);
     if (dead) this.repo.clearAgent(t.id);
     this.settleAgent(t.agent, now);
-    tally.failed[outcome] = (tally.failed[outcome] ?? 0) + 1;
+    count(tally.failed, outcome);
     const base = { task_id: t.id, agent: t.agent, attempt: t.attempts, failures, max_attempts: t.max_attempts };
     const events: EventInput[] = [
       this.event(
@@ -384,7 +386,7 @@ export class AgentService implements AgentStalenessProvider {
       ),
     ];
     if (dead) {
-      tally.deadLettered++;
+      count(tally.finished, 'dead_letter');
       events.push(
         this.event(
           'task.dead_lettered',
@@ -780,7 +782,7 @@ export class AgentService implements AgentStalenessProvider {
         throw new AgentsConflictError(`task ${id} changed concurrently; retry`);
       if ((t.status === 'assigned' || t.status === 'in_progress') && to !== 'in_progress')
         this.repo.endAttempt(id, to === 'done' ? 'done' : to === 'cancelled' ? 'cancelled' : 'returned', now);
-      if (to === 'done') tally.completed++;
+      if (to === 'done' || to === 'cancelled') count(tally.finished, to);
       if (t.agent && (to === 'done' || to === 'cancelled' || to === 'queued')) this.settleAgent(t.agent, now);
       if (t.agent && actor !== t.agent && (to === 'cancelled' || to === 'queued'))
         revoked = { agent: t.agent, why: to === 'cancelled' ? 'cancelled' : 'requeued' };
@@ -888,6 +890,7 @@ export class AgentService implements AgentStalenessProvider {
   /** An operator's cancel, with a reason; an agent holding the task is told on `lookout.tasks.<agent>`. */
   cancelTask(id: number, actor: string | null, reason: string): Task {
     let revokedFrom: string | null = null;
+    const tally = newTally();
     this.tx(() => {
       refuse(id, null, this.cancelProblems(id));
       const t = this.getTask(id);
@@ -907,7 +910,9 @@ export class AgentService implements AgentStalenessProvider {
           actor
         )
       );
+      count(tally.finished, 'cancelled');
     });
+    this.record(tally);
     if (revokedFrom) this.revoke(revokedFrom, id, 'cancelled');
     this.scheduleRound();
     return this.getTask(id);

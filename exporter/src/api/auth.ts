@@ -7,12 +7,21 @@ import { LruCache } from './lru-cache';
 
 /**
  * What a route requires. `public`: nothing (credentials are not looked at); `authenticated`: any
- * accepted caller, agents included; `viewer < operator < admin`: that role or a higher one;
- * `agent`: an agent token, or an operator or admin acting for one.
+ * accepted caller, agents included (not the alertmanager token); `viewer < operator < admin`: that role
+ * or a higher one; `agent`: an agent token, or an operator or admin acting for one; `alertmanager`: the
+ * alertmanager token, and nothing else (it may call no other route either).
  */
-export type Access = 'public' | 'authenticated' | 'viewer' | 'operator' | 'admin' | 'agent';
+export type Access = 'public' | 'authenticated' | 'viewer' | 'operator' | 'admin' | 'agent' | 'alertmanager';
 
-export const ACCESS_LEVELS: readonly Access[] = ['public', 'authenticated', 'viewer', 'operator', 'admin', 'agent'];
+export const ACCESS_LEVELS: readonly Access[] = [
+  'public',
+  'authenticated',
+  'viewer',
+  'operator',
+  'admin',
+  'agent',
+  'alertmanager',
+];
 
 /** How the sidecar checked the `X-Grafana-Id` of a grafana-token request. */
 export type IdTokenState = 'verified' | 'absent' | 'not_configured';
@@ -76,11 +85,14 @@ export const ANONYMOUS_TRACE: CallerTrace = {
   grafana: null,
 };
 
-const RANK: Record<Exclude<Role, 'agent'>, number> = { viewer: 1, operator: 2, admin: 3 };
+const RANK: Record<GrafanaMappedRole, number> = { viewer: 1, operator: 2, admin: 3 };
 
 /** Whether a principal acting with `role` may use a route of the given access level. */
 export function allows(access: Access, role: Role): boolean {
-  if (access === 'public' || access === 'authenticated') return true;
+  if (access === 'public') return true;
+  // The webhook credential is good for the webhook, and the webhook takes no other credential.
+  if (access === 'alertmanager' || role === 'alertmanager') return access === 'alertmanager' && role === 'alertmanager';
+  if (access === 'authenticated') return true;
   if (access === 'agent') return role === 'agent' || role === 'operator' || role === 'admin';
   if (role === 'agent') return false;
   return RANK[role] >= RANK[access];

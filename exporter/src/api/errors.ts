@@ -10,6 +10,10 @@ export const ERROR_CODES = {
     description: 'A parameter, query or body field is invalid; details list the field paths',
   },
   invalid_json: { status: 400, description: 'The request body is not valid JSON' },
+  policy_invalid: {
+    status: 400,
+    description: 'The policy text does not validate; details list every problem with its path in the policy',
+  },
   payload_too_large: { status: 413, description: 'The request body exceeds the size limit' },
   unsupported_media_type: {
     status: 415,

@@ -1,8 +1,8 @@
 import type { Part, SidecarContext } from '../context';
 import type { Counter } from '../metrics/metrics-registry';
-import { telemetrySnapshotSchema } from '../telemetry/telemetry-service';
+import { type IngestResult, parseTelemetrySnapshot } from '../telemetry';
 import type { BusSubscription } from './bus';
-import { BusRejections, describeIssues } from './bus-subscriptions';
+import { BusRejections } from './bus-subscriptions';
 import { NatsBus } from './nats-bus';
 import { StoreUnavailableError, logPartFailure } from '../store/store-health';
 import { OutboxPublisher, SubjectMap, type SubjectMapping } from './outbox-publisher';
@@ -110,17 +110,29 @@ export class BusPart implements Part {
     this.subs.push(
       bus.subscribe(telemetrySubject(ctx.config.node), (msg) => {
         if (msg.decodeError) return this.rejections.reject('telemetry', msg, msg.decodeError);
-        const parsed = telemetrySnapshotSchema.safeParse(msg.data);
-        if (!parsed.success) return this.rejections.reject('telemetry', msg, describeIssues(parsed.error.issues));
+        const parsed = parseTelemetrySnapshot(msg.data);
+        if (!parsed.ok) return this.rejections.reject('telemetry', msg, parsed.error);
+        let result: IngestResult;
         try {
-          ctx.telemetry.ingest(parsed.data, 'nats', msg.subject);
+          result = ctx.telemetry.ingestParsed(parsed.snapshot, 'nats', msg.subject);
         } catch (err) {
           logPartFailure(ctx.log, err, 'telemetry from the bus could not be stored');
           // A store that takes no ingestion says why, so the sender knows to retry later.
           msg.reply?.({ ok: false, error: err instanceof StoreUnavailableError ? err.message : 'not stored' });
           return;
         }
-        msg.reply?.({ ok: true });
+        if (!result.ok) return this.rejections.reject('telemetry', msg, result.error);
+        // The good part is kept; the sender hears which samples were refused and why.
+        msg.reply?.(
+          result.rejected.length
+            ? {
+                ok: true,
+                accepted: result.accepted,
+                rejected: result.rejected.length,
+                problems: result.rejected.slice(0, 20).map((r) => ({ path: r.path, reason: r.reason })),
+              }
+            : { ok: true }
+        );
       })
     );
     this.outbox?.start();

@@ -11,8 +11,11 @@ import { schedulerConfigSchema } from '../scheduler/scheduler-config';
  * fails when the two drift.
  */
 
-/** The roles a request acts with: what every route's access is checked against. */
-export const ROLES = ['viewer', 'operator', 'admin', 'agent'] as const;
+/**
+ * The roles a request acts with: what every route's access is checked against. `alertmanager` is
+ * Alertmanager's webhook credential and may call that one route only.
+ */
+export const ROLES = ['viewer', 'operator', 'admin', 'agent', 'alertmanager'] as const;
 export const roleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof roleSchema>;
 
@@ -370,36 +373,115 @@ const diagnosticsSchema = z
   })
   .prefault({});
 
-export const configSchema = z.object({
-  port: z.number().int().min(0).max(65535).default(9469).describe('HTTP port (0 = pick a free one)'),
-  host: z.string().default('0.0.0.0').describe('HTTP listen address'),
-  node: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only (it is a NATS subject token)')
-    .default(os.hostname().replace(/[^A-Za-z0-9_-]/g, '-'))
-    .describe('Node name: labels every metric and event, a token in NATS subjects'),
-  data_dir: z.string().default('./data').describe('Folder for the SQLite file and the generated admin token'),
-  log_level: z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-    .default('info')
-    .describe('Log level (JSON logs on stdout)'),
-  heartbeat_interval_ms: z.number().int().min(100).default(10_000).describe('Heartbeat event interval'),
-  tokens: z
-    .array(tokenSchema)
-    .default([])
-    .describe('Bearer tokens; env form `name:role:secret,…`. None: an admin token is generated in data_dir'),
-  watch: watchSchema.describe('Workspace watcher'),
-  store: storeSchema.describe('SQLite store'),
-  http: httpSchema.describe('HTTP API'),
-  nats: natsSchema.describe('NATS connection'),
-  actions: actionsConfigSchema.describe(
-    'Control-plane actions: plans, verification, cooldowns, executors, custom actions'
-  ),
-  guardian: guardianConfigSchema.describe('Guardian: safety rules, incidents and playbooks'),
-  scheduler: schedulerConfigSchema.describe('Scheduler: interval, cron and condition policies'),
-  agents: agentsSchema.describe('Agent registry, heartbeats and task assignment'),
-  diagnostics: diagnosticsSchema.describe('Diagnostics tracker: notifications, webhook, estimates'),
-});
+const telemetrySchema = z
+  .object({
+    ttl_ms: z
+      .number()
+      .int()
+      .min(1000)
+      .default(300_000)
+      .describe(
+        'A workload series whose latest value is older than this stops being exported (Prometheus marks it stale)'
+      ),
+    max_series: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(10_000)
+      .describe('Workload series held at most; a new series beyond it is refused and counted (series_limit)'),
+  })
+  .prefault({});
+
+const policySchema = z
+  .object({
+    file: z
+      .string()
+      .optional()
+      .describe(
+        'Policy file (YAML or JSON: guardian rules and playbooks, scheduler policies, signals; docs/policy.md). ' +
+          'Unset: the inline guardian.rules and scheduler.policies'
+      ),
+    watch: z.boolean().default(true).describe('Reload the policy file when it changes (hot reload)'),
+    max_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .default(1024 * 1024)
+      .describe('A policy file larger than this is refused unread'),
+    debounce_ms: z
+      .number()
+      .int()
+      .min(0)
+      .default(200)
+      .describe('Quiet time after the last change of the policy file before it is read'),
+  })
+  .prefault({});
+
+const alertmanagerSchema = z
+  .object({
+    open_diagnostic: z
+      .enum(['never', 'critical', 'always'])
+      .default('never')
+      .describe('Which firing Alertmanager alerts also open a diagnostic: never, critical ones, or always'),
+    ignore_alertnames: z
+      .array(z.string().max(200))
+      .default(['LookoutCriticalIncidentOpen', 'LookoutIncidentOpen', 'LookoutKillSwitchEngaged'])
+      .describe(
+        'Alerts acknowledged but never turned into incidents: those that report the sidecar’s own incidents ' +
+          'and kill switch (an incident about an incident would keep itself open)'
+      ),
+  })
+  .prefault({});
+
+export const configSchema = z
+  .object({
+    port: z.number().int().min(0).max(65535).default(9469).describe('HTTP port (0 = pick a free one)'),
+    host: z.string().default('0.0.0.0').describe('HTTP listen address'),
+    node: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only (it is a NATS subject token)')
+      .default(os.hostname().replace(/[^A-Za-z0-9_-]/g, '-'))
+      .describe('Node name: labels every metric and event, a token in NATS subjects'),
+    data_dir: z.string().default('./data').describe('Folder for the SQLite file and the generated admin token'),
+    log_level: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info')
+      .describe('Log level (JSON logs on stdout)'),
+    heartbeat_interval_ms: z.number().int().min(100).default(10_000).describe('Heartbeat event interval'),
+    tokens: z
+      .array(tokenSchema)
+      .default([])
+      .describe('Bearer tokens; env form `name:role:secret,…`. None: an admin token is generated in data_dir'),
+    watch: watchSchema.describe('Workspace watcher'),
+    store: storeSchema.describe('SQLite store'),
+    http: httpSchema.describe('HTTP API'),
+    nats: natsSchema.describe('NATS connection'),
+    actions: actionsConfigSchema.describe(
+      'Control-plane actions: plans, verification, cooldowns, executors, custom actions'
+    ),
+    guardian: guardianConfigSchema.describe('Guardian: safety rules, incidents and playbooks'),
+    scheduler: schedulerConfigSchema.describe('Scheduler: interval, cron and condition policies'),
+    agents: agentsSchema.describe('Agent registry, heartbeats and task assignment'),
+    diagnostics: diagnosticsSchema.describe('Diagnostics tracker: notifications, webhook, estimates'),
+    telemetry: telemetrySchema.describe('Workload telemetry: staleness TTL and series limit'),
+    policy: policySchema.describe('Policy file: the guardian rules and scheduler policies, hot reloaded'),
+    alertmanager: alertmanagerSchema.describe('Alertmanager webhook: how firing alerts become incidents'),
+  })
+  .superRefine((c, ctx) => {
+    // One source of rules: a policy file replaces the inline ones wholesale, so both at once is a mistake.
+    if (
+      c.policy.file &&
+      (c.guardian.rules.length || Object.keys(c.guardian.playbooks).length || c.scheduler.policies.length)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['policy', 'file'],
+        message: 'set either policy.file or inline guardian.rules, guardian.playbooks and scheduler.policies, not both',
+      });
+    }
+  });
 
 export type Config = z.infer<typeof configSchema>;
 /** What a config file or a test may give: every key optional. */

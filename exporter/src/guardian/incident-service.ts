@@ -122,6 +122,28 @@ export class IncidentService {
     return this.transition(id, 'resolved', actor, note);
   }
 
+  /**
+   * Merges `patch` into an unresolved incident's data (an alert whose annotations changed) and records
+   * it as `incident.updated`. A resolved incident is history: it is returned unchanged.
+   */
+  update(id: string, patch: Record<string, unknown>, actor: string | null): Incident {
+    return this.ctx.db.transaction(() => {
+      const cur = this.repo.get(id);
+      if (!cur) throw new IncidentNotFoundError(`incident ${id} not found`);
+      if (cur.status === 'resolved') return cur;
+      this.repo.setData(id, { ...cur.data, ...patch });
+      this.ctx.events.append({
+        source: 'guardian',
+        kind: 'incident.updated',
+        severity: 'info',
+        subject: id,
+        actor,
+        data: { incident_id: id, rule: cur.rule, severity: cur.severity, changed: Object.keys(patch) },
+      });
+      return this.repo.get(id)!;
+    })();
+  }
+
   hasOpenCritical(): boolean {
     return this.repo.openCounts().critical > 0;
   }

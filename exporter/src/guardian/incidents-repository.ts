@@ -84,6 +84,10 @@ export class IncidentsRepository {
       .run({ ...fields, id });
   }
 
+  setData(id: string, data: Record<string, unknown>): void {
+    this.db.prepare('UPDATE incidents SET data = ? WHERE id = ?').run(JSON.stringify(data), id);
+  }
+
   query(q: IncidentQuery): Incident[] {
     const where: string[] = [];
     const args: Record<string, unknown> = { limit: q.limit };

@@ -1,7 +1,14 @@
 export { KillSwitch, KILL_SWITCH_KEY } from './kill-switch';
 export type { KillSwitchState } from './kill-switch';
 export { Guardian, NO_AGENTS, describeRule, ruleVersion } from './guardian';
-export type { GuardianDeps, PlaybookHandlers, RuleResult, StalenessProvider, Verdict } from './guardian';
+export type {
+  GuardianDeps,
+  GuardianPolicy,
+  PlaybookHandlers,
+  RuleResult,
+  StalenessProvider,
+  Verdict,
+} from './guardian';
 export { IncidentService, IncidentNotFoundError, IncidentTransitionError } from './incident-service';
 export type { OpenIncidentInput } from './incident-service';
 export { IncidentsRepository, INCIDENT_STATUSES } from './incidents-repository';
@@ -15,6 +22,17 @@ export {
   playbookStepSchema,
   compare,
   COMPARISON_OPS,
+  AGGREGATES,
+  guardianProblems,
+  labelMatcherSchema,
 } from './guardian-config';
-export type { ComparisonOp, GuardianConfig, GuardianRule, PlaybookStep } from './guardian-config';
+export type {
+  ComparisonOp,
+  GuardianConfig,
+  GuardianRule,
+  LabelMatcher,
+  PlaybookStep,
+  Playbooks,
+  ThresholdRule,
+} from './guardian-config';
 export { parseDuration, durationSchema, DurationError } from './duration';

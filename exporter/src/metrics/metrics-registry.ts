@@ -78,6 +78,29 @@ export class MetricsRegistry {
     return this.remember(new Histogram<T>({ ...cfg, registers: this.registries() }));
   }
 
+  /**
+   * Registers a metric object the sidecar builds itself (a workload telemetry family): it renders on
+   * both registries like the client's own metrics. `name` is claimed like any other.
+   */
+  registerCustom(metric: { name: string; type: string; help: string; get(): unknown; reset(): void }): void {
+    this.claim(metric.name);
+    this.remember(metric);
+    for (const r of this.registries()) r.registerMetric(metric as never);
+  }
+
+  /** Removes a metric registered with `registerCustom` (a workload family whose series were evicted). */
+  unregister(name: string): void {
+    if (!this.names.delete(name)) return;
+    // The registries key metrics by the name they were registered with, which OpenMetrics rendering
+    // does not change (it renames the object, not the key).
+    for (const r of this.registries()) r.removeSingleMetric(name);
+  }
+
+  /** Whether a metric name is taken. */
+  has(name: string): boolean {
+    return this.names.has(name);
+  }
+
   /** Names of every lookout_ metric registered (the docs drift test reads this). */
   registeredNames(): string[] {
     return [...this.names].sort();

@@ -22,6 +22,20 @@ interface RenderableMetric {
   getForPromString?(): Promise<MetricData> | MetricData;
 }
 
+/**
+ * A metric that renders its own lines (the workload telemetry families: every line pre-rendered but
+ * the value). It appends the header and its series, or nothing at all when it has none to show.
+ */
+interface SelfRenderingMetric {
+  name: string;
+  help: string;
+  type: string;
+  renderPrometheusText(lines: string[], header: string): boolean;
+}
+
+const selfRendering = (m: object): m is SelfRenderingMetric =>
+  typeof (m as { renderPrometheusText?: unknown }).renderPrometheusText === 'function';
+
 /** Formatted label lists by label value, one level per label name (the leaf holds the text). */
 type ValueTree = Map<unknown, ValueTree | string>;
 
@@ -89,13 +103,23 @@ export class PrometheusTextRenderer {
     const metrics = this.registry.getMetricsAsArray() as unknown as RenderableMetric[];
     // Collected together, as the client does: a slow async collect() does not serialise the rest.
     const data = await Promise.all(
-      metrics.map((m) => (typeof m.getForPromString === 'function' ? m.getForPromString() : m.get()))
+      metrics.map((m) =>
+        selfRendering(m) ? null : typeof m.getForPromString === 'function' ? m.getForPromString() : m.get()
+      )
     );
     const lines: string[] = [];
     for (let i = 0; i < metrics.length; i++) {
+      const m = metrics[i]!;
+      const mark = lines.length;
       // The client separates metrics with an empty line.
-      if (i > 0) lines.push('');
-      this.renderMetric(metrics[i]!, data[i]!, lines);
+      if (mark > 0) lines.push('');
+      if (selfRendering(m)) {
+        const name = this.nameOf(m) ?? m.name;
+        const header = this.header(m, name, { name, help: m.help, type: m.type });
+        if (!m.renderPrometheusText(lines, header)) lines.length = mark;
+        continue;
+      }
+      this.renderMetric(m, data[i]!, lines);
     }
     lines.push('');
     return lines.join('\n');

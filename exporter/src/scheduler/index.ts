@@ -8,5 +8,5 @@ export { LocalLease } from './leader-lease';
 export type { LeaderLease } from './leader-lease';
 export { parseCron, cronMatches, nextCronTime, CronError } from './cron';
 export type { CronSchedule } from './cron';
-export { schedulerConfigSchema, schedulerPolicySchema } from './scheduler-config';
+export { schedulerConfigSchema, schedulerPolicySchema, schedulerProblems } from './scheduler-config';
 export type { SchedulerConfig, SchedulerPolicy } from './scheduler-config';

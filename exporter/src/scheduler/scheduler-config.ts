@@ -9,6 +9,8 @@ const actionName = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/);
 
 const common = {
   name: policyName,
+  reason: z.string().max(1000).optional().describe('Why the policy exists: shown with its decisions'),
+  runbook: z.string().max(500).optional().describe('Runbook link (URL or docs path)'),
   cooldown: durationSchema.default(0).describe('No second action from this policy within this time'),
   params: z.record(z.string(), z.unknown()).default({}),
 };
@@ -61,6 +63,17 @@ export const schedulerPolicySchema = z.discriminatedUnion('type', [
 ]);
 export type SchedulerPolicy = z.infer<typeof schedulerPolicySchema>;
 
+/** Duplicate policy names; paths relative to the policy list. */
+export function schedulerProblems(ps: readonly SchedulerPolicy[]): { path: (string | number)[]; message: string }[] {
+  const out: { path: (string | number)[]; message: string }[] = [];
+  const seen = new Set<string>();
+  ps.forEach((p, i) => {
+    if (seen.has(p.name)) out.push({ path: [i, 'name'], message: `duplicate policy name ${p.name}` });
+    seen.add(p.name);
+  });
+  return out;
+}
+
 export const schedulerConfigSchema = z
   .object({
     enabled: z.boolean().default(true).describe('Run the scheduler tick'),
@@ -69,14 +82,9 @@ export const schedulerConfigSchema = z
       .array(schedulerPolicySchema)
       .default([])
       .superRefine((ps, ctx) => {
-        const seen = new Set<string>();
-        ps.forEach((p, i) => {
-          if (seen.has(p.name))
-            ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate policy name ${p.name}` });
-          seen.add(p.name);
-        });
+        for (const p of schedulerProblems(ps)) ctx.addIssue({ code: 'custom', ...p });
       })
-      .describe('Policies: interval, cron, drift, canary, halt (JSON in env)'),
+      .describe('Policies: interval, cron, drift, canary, halt (JSON in env; or policy.file)'),
   })
   .prefault({});
 export type SchedulerConfig = z.infer<typeof schedulerConfigSchema>;

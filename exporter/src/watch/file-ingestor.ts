@@ -366,7 +366,7 @@ export class FileIngestor {
     const snapshot = result.value;
     return this.accepted(file, base, () => {
       // The telemetry service stores, exports and appends its own `telemetry.received` event.
-      this.ctx.telemetry.ingest(snapshot, 'watcher', file.relPath);
+      this.ctx.telemetry.ingestParsed(snapshot, 'watcher', file.relPath);
       return { events: [], appendedElsewhere: 1 };
     });
   }

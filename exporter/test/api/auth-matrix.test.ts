@@ -19,10 +19,10 @@ import { type GrafanaOrgRole, TOKENS, type TestSidecar, grafanaContext, startTes
  *   (401, or 403 for a Grafana user without a usable org role), else its role against the access.
  */
 
-type Role = 'viewer' | 'operator' | 'admin' | 'agent';
-const RANK: Record<Exclude<Role, 'agent'>, number> = { viewer: 1, operator: 2, admin: 3 };
+type Role = 'viewer' | 'operator' | 'admin' | 'agent' | 'alertmanager';
+const RANK: Record<'viewer' | 'operator' | 'admin', number> = { viewer: 1, operator: 2, admin: 3 };
 /** The access levels docs/api.md documents; a route declaring anything else fails the first test. */
-const DOCUMENTED_ACCESS = ['public', 'authenticated', 'viewer', 'operator', 'admin', 'agent'] as const;
+const DOCUMENTED_ACCESS = ['public', 'authenticated', 'viewer', 'operator', 'admin', 'agent', 'alertmanager'] as const;
 type Access = (typeof DOCUMENTED_ACCESS)[number];
 
 interface Refusal {
@@ -61,6 +61,7 @@ const CALLERS: Caller[] = [
   { name: 'operator', headers: bearer(TOKENS.operator), outcome: { role: 'operator' } },
   { name: 'admin', headers: bearer(TOKENS.admin), outcome: { role: 'admin' } },
   { name: 'agent', headers: bearer(TOKENS.agent), outcome: { role: 'agent' } },
+  { name: 'alertmanager', headers: bearer(TOKENS.alertmanager), outcome: { role: 'alertmanager' } },
   { name: 'grafana Viewer', headers: delegated('Viewer'), outcome: { role: 'viewer' } },
   { name: 'grafana Editor', headers: delegated('Editor'), outcome: { role: 'operator' } },
   { name: 'grafana Admin', headers: delegated('Admin'), outcome: { role: 'admin' } },
@@ -91,6 +92,10 @@ function expectedFor(access: Access, caller: Caller): Expected {
   if (access === 'public') return ALLOWED;
   if ('refusal' in caller.outcome) return caller.outcome.refusal;
   const role = caller.outcome.role;
+  // docs/security.md: the alertmanager token is good for its webhook only, and the webhook takes only it.
+  if (access === 'alertmanager' || role === 'alertmanager') {
+    return access === 'alertmanager' && role === 'alertmanager' ? ALLOWED : refused(403, 'forbidden');
+  }
   if (access === 'authenticated') return ALLOWED;
   if (access === 'agent') return role === 'agent' || RANK[role] >= RANK.operator ? ALLOWED : refused(403, 'forbidden');
   return role !== 'agent' && RANK[role] >= RANK[access] ? ALLOWED : refused(403, 'forbidden');

@@ -4,6 +4,7 @@ import { startTestSidecar, type TestSidecar } from '../helpers/sidecar';
 import { waitFor } from '../helpers/wait';
 import { nonCanonicalReason } from '../../src/api/canonical-path';
 import { ERROR_CODES } from '../../src/api/errors';
+import { createSimulator } from '../../../examples/src';
 import { listConfigKeys } from '../../src/config/load-config';
 
 /**
@@ -61,21 +62,11 @@ describe('docs match code', () => {
 
   beforeAll(async () => {
     t = await startTestSidecar();
-    fs.writeFileSync(
-      path.join(t.workspace, 'telemetry/snapshot.json'),
-      JSON.stringify({
-        metrics: {
-          drift_score: 0.1,
-          policy_confidence: 0.9,
-          pnl_realized: 1,
-          pnl_unrealized: 2,
-          order_fill_ratio: 0.9,
-          venue_latency_ms: 3,
-          state_active: 1,
-        },
-      })
-    );
-    await waitFor(() => t.sidecar.ctx.metrics.registeredNames().includes('lookout_workload_state_active'));
+    // The example workload's snapshot: every workload family metrics.md lists as the example's.
+    const sim = createSimulator({ workspace: t.workspace, seed: 2, tickMs: 60_000 });
+    sim.tick();
+    sim.stop();
+    await waitFor(() => t.sidecar.ctx.metrics.registeredNames().includes('lookout_workload_symbol_correlation'));
   });
   afterAll(async () => {
     await t.stop();
@@ -153,7 +144,8 @@ describe('docs match code', () => {
       }
       for (const span of codeSpans(text)) {
         const key = /^([a-z_]+)\.([a-z_.]+)$/.exec(span);
-        if (!key || !sections.has(key[1]!)) continue;
+        // A file name (`alertmanager.yml`) is not a key, even when it starts like a config section.
+        if (!key || !sections.has(key[1]!) || /\.(ya?ml|json|md|ts|js)$/.test(span)) continue;
         const known =
           paths.some((p) => p === span || p.startsWith(`${span}.`) || span.startsWith(`${p}.`)) ||
           // Not a key but an event kind the code emits (`store.limit_reached`).

@@ -43,7 +43,11 @@ describe('docs/openapi.json covers the route table', () => {
 
   it('has an operation for every route', () => {
     expect(routes().length).toBeGreaterThan(30);
-    expect(routes().filter((r) => !r.op).map((r) => r.key)).toEqual([]);
+    expect(
+      routes()
+        .filter((r) => !r.op)
+        .map((r) => r.key)
+    ).toEqual([]);
   });
 
   it('declares every path parameter of every route, with a schema', () => {

@@ -153,6 +153,8 @@ export async function prometheusAlerts(prom: ManagedProcess): Promise<PromAlert[
 export interface AmAlert {
   labels: Record<string, string>;
   fingerprint: string;
+  /** The receivers the alert's routes lead to. */
+  receivers: { name: string }[];
   status: { state: 'active' | 'suppressed' | 'unprocessed'; inhibitedBy: string[]; silencedBy: string[] };
 }
 

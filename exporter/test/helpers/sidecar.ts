@@ -13,6 +13,8 @@ export const TOKENS = {
   agent: 'agent-secret-0123456789abcdefg',
   /** The delegation token Grafana holds: requests with it name a Grafana user in X-Grafana-Context. */
   grafana: 'grafana-secret-0123456789abcde',
+  /** Alertmanager's webhook credential: good for POST /api/v1/alertmanager/webhook only. */
+  alertmanager: 'alertmanager-secret-0123456789ab',
 } as const;
 
 export type TokenRole = keyof typeof TOKENS;
@@ -59,13 +61,17 @@ export function asGrafana(u: GrafanaUser): { as: 'grafana'; headers: Record<stri
   return { as: 'grafana', headers: { 'x-grafana-context': grafanaContext(u) } };
 }
 
-/** The five test tokens as config: admin, operator, viewer, an agent named `agent-1`, and the grafana delegation token. */
+/**
+ * The six test tokens as config: admin, operator, viewer, an agent named `agent-1`, the grafana delegation
+ * token, and alertmanager (the webhook's credential).
+ */
 export const TEST_TOKENS = [
   { name: 'admin', role: 'admin', secret: TOKENS.admin },
   { name: 'operator', role: 'operator', secret: TOKENS.operator },
   { name: 'viewer', role: 'viewer', secret: TOKENS.viewer },
   { name: 'agent-1', role: 'agent', secret: TOKENS.agent },
   { name: 'grafana', role: 'grafana', secret: TOKENS.grafana },
+  { name: 'alertmanager', role: 'alertmanager', secret: TOKENS.alertmanager },
 ] as const satisfies { name: string; role: string; secret: string }[];
 
 export type ApiCall = TestSidecar['call'];
@@ -120,7 +126,7 @@ export function makeWorkspace(root = tempDir('ws')): string {
 
 /**
  * Starts the real sidecar in this process on port 0 with a fresh data folder and workspace and
- * five tokens (admin, operator, viewer, agent named `agent-1`, and the grafana delegation token).
+ * six tokens (admin, operator, viewer, agent named `agent-1`, the grafana delegation token, and alertmanager).
  */
 export async function startTestSidecar(
   opts: { overrides?: ConfigInput; dataDir?: string; workspace?: string } & StartOptions = {}

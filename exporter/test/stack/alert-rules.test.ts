@@ -6,6 +6,7 @@ import {
   PROMETHEUS_FILE,
   alertRules,
   loadDashboards,
+  readYaml,
   repoPath,
   runbookFile,
 } from '../helpers/stack-assets';
@@ -28,7 +29,24 @@ const PROMISED_ALERTS = [
   'LookoutOutboxBacklog',
   'LookoutWatcherErrors',
   'LookoutDiagnosticsOverdue',
+  // Issue 13.
+  'LookoutTelemetryStale',
+  'LookoutBusDisconnected',
+  'LookoutOutboxBacklogGrowing',
+  'LookoutActionsFailing',
+  'LookoutHttpServerErrors',
+  'LookoutStoreLarge',
+  'LookoutWatchRootMissing',
+  'LookoutTaskFailures',
+  'LookoutIncidentOpen',
 ];
+/** Alerts about the sidecar's own incidents and kill switch: never sent back to its webhook. */
+const CONTROL = 'control';
+/** Where Alertmanager delivers an alert with these labels, by the documented routing (docs/operations.md). */
+const expectedReceivers = (labels: Record<string, string>): string =>
+  [labels['component'] !== CONTROL ? 'lookout-sidecar' : null, RECEIVER_BY_SEVERITY[labels['severity']!]]
+    .filter(Boolean)
+    .join(',');
 const ruleTestFiles = (): string[] =>
   fs
     .readdirSync(repoPath('alerts', 'tests'))
@@ -75,9 +93,16 @@ describe('alert rules', () => {
     }
   });
 
-  it('each have a runbook file in docs/runbooks/, and every runbook belongs to an alert', () => {
+  it('each have a runbook file in docs/runbooks/, and every runbook belongs to an alert or a starter policy rule', () => {
     const rules = alertRules();
     const linked = new Set<string>();
+    const starter = readYaml<{
+      guardian: { rules: { runbook?: string }[] };
+      scheduler: { policies: { runbook?: string }[] };
+    }>(repoPath('policies', 'starter.yml'));
+    for (const r of [...starter.guardian.rules, ...starter.scheduler.policies]) {
+      if (r.runbook) linked.add(path.basename(runbookFile(r.runbook)));
+    }
     for (const rule of rules) {
       const file = runbookFile(rule.annotations.runbook_url ?? '');
       linked.add(path.basename(file));
@@ -114,20 +139,45 @@ describe('alertmanager.yml', () => {
     expect({ code: r.code, out: r.stdout + r.stderr }).toEqual({ code: 0, out: expect.stringContaining('SUCCESS') });
   });
 
-  it.each(Object.entries(RECEIVER_BY_SEVERITY))('routes %s alerts to %s', async (severity, receiver) => {
-    const r = await runTool(BINARIES.amtool, [
-      'config',
-      'routes',
-      'test',
-      `--config.file=${ALERTMANAGER_FILE}`,
-      `severity=${severity}`,
-      'alertname=LookoutSomething',
-      'node=n1',
-    ]);
-    expect(r.stdout.trim()).toBe(receiver);
+  it.each(Object.entries(RECEIVER_BY_SEVERITY))(
+    'routes %s alerts to %s (and to the sidecar unless control)',
+    async (severity, receiver) => {
+      for (const component of ['workload', CONTROL]) {
+        const r = await runTool(BINARIES.amtool, [
+          'config',
+          'routes',
+          'test',
+          `--config.file=${ALERTMANAGER_FILE}`,
+          `severity=${severity}`,
+          `component=${component}`,
+          'alertname=LookoutSomething',
+          'node=n1',
+        ]);
+        expect([component, r.stdout.trim()]).toEqual([
+          component,
+          component === CONTROL ? receiver : `lookout-sidecar,${receiver}`,
+        ]);
+      }
+    }
+  );
+
+  it('has a sidecar receiver that posts to the webhook route with a Bearer credentials file and sends resolved', () => {
+    const cfg = readYaml<{
+      receivers: {
+        name: string;
+        webhook_configs?: { url: string; send_resolved?: boolean; http_config?: unknown }[];
+      }[];
+    }>(ALERTMANAGER_FILE);
+    const hooks = cfg.receivers.find((r) => r.name === 'lookout-sidecar')?.webhook_configs ?? [];
+    expect(hooks).toHaveLength(1);
+    expect(new URL(hooks[0]!.url).pathname).toBe('/api/v1/alertmanager/webhook');
+    expect(hooks[0]).toMatchObject({
+      send_resolved: true,
+      http_config: { authorization: { type: 'Bearer', credentials_file: expect.any(String) } },
+    });
   });
 
-  it('routes every rule to the receiver of its severity', async () => {
+  it('routes every rule to the receiver of its severity, and every non-control rule to the sidecar too', async () => {
     for (const rule of alertRules()) {
       const r = await runTool(BINARIES.amtool, [
         'config',
@@ -137,7 +187,7 @@ describe('alertmanager.yml', () => {
         `alertname=${rule.alert}`,
         ...Object.entries(rule.labels).map(([k, v]) => `${k}=${v}`),
       ]);
-      expect([rule.alert, r.stdout.trim()]).toEqual([rule.alert, RECEIVER_BY_SEVERITY[rule.labels.severity!]]);
+      expect([rule.alert, r.stdout.trim()]).toEqual([rule.alert, expectedReceivers(rule.labels)]);
     }
   });
 });

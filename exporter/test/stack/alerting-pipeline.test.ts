@@ -11,10 +11,9 @@ import {
   hasBinary,
   prometheusAlerts,
   startAlertmanager,
-  startPrometheus,
 } from '../helpers/prometheus';
 import { type TestSidecar, makeWorkspace, startTestSidecar, tempDir } from '../helpers/sidecar';
-import { ALERTMANAGER_FILE, loadRuleFile } from '../helpers/stack-assets';
+import { fastRoutes, shippedAlertmanagerConfig, startAlertingPrometheus, writeTelemetry } from '../helpers/alerting';
 import { waitFor } from '../helpers/wait';
 
 /**
@@ -25,13 +24,12 @@ import { waitFor } from '../helpers/wait';
  * Test copies, and only these changes:
  *  - rules: every `for` becomes 1s (the shipped ones are minutes long; the unit tests in
  *    alerts/tests/ check the real durations);
- *  - alertmanager.yml: each receiver gets a webhook to this test, and group_wait/group_interval
- *    become 1s; routes, matchers and inhibit rules are untouched;
+ *  - alertmanager.yml: each receiver (the sidecar's included) gets a webhook to this test, and
+ *    group_wait/group_interval become 1s; routes, matchers and inhibit rules are untouched;
  *  - Prometheus scrapes and evaluates every second.
  */
 const NODE_A = 'node-a';
 const NODE_B = 'node-b';
-const FAST_FOR = '1s';
 
 interface Notification {
   receiver: string;
@@ -39,52 +37,12 @@ interface Notification {
   alerts: { status: string; labels: Record<string, string>; annotations: Record<string, string> }[];
 }
 
-interface RouteConfig {
-  group_wait?: string;
-  group_interval?: string;
-  repeat_interval?: string;
-  routes?: RouteConfig[];
-}
-
-function fastRoutes(route: RouteConfig): void {
-  route.group_wait = '1s';
-  route.group_interval = '1s';
-  for (const r of route.routes ?? []) fastRoutes(r);
-}
-
-/** The shipped Alertmanager config with a webhook on every receiver and second-scale grouping. */
+/** The shipped Alertmanager config with a webhook to this test on every receiver, and second-scale grouping. */
 function testAlertmanagerConfig(webhookBase: string): string {
-  const cfg = YAML.parse(fs.readFileSync(ALERTMANAGER_FILE, 'utf8')) as {
-    route: RouteConfig;
-    receivers: { name: string; webhook_configs?: unknown[] }[];
-  };
+  const cfg = shippedAlertmanagerConfig();
   for (const r of cfg.receivers) r.webhook_configs = [{ url: `${webhookBase}/${r.name}`, send_resolved: true }];
   fastRoutes(cfg.route);
   return YAML.stringify(cfg);
-}
-
-function testRules(): string {
-  const file = loadRuleFile();
-  for (const g of file.groups) for (const r of g.rules) if (r.for !== undefined) r.for = FAST_FOR;
-  return YAML.stringify(file);
-}
-
-/** Writes a telemetry snapshot the way a workload does: to a temp name, then renamed into place. */
-function writeTelemetry(workspace: string, metrics: Record<string, number>): void {
-  const file = path.join(workspace, 'telemetry', 'snapshot.json');
-  let previous: { metrics?: Record<string, number>; labels?: Record<string, string> } = {};
-  try {
-    previous = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof previous;
-  } catch {
-    // first snapshot
-  }
-  const snapshot = {
-    ts: new Date().toISOString(),
-    metrics: { ...previous.metrics, ...metrics },
-    labels: previous.labels ?? {},
-  };
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify(snapshot));
-  fs.renameSync(`${file}.tmp`, file);
 }
 
 const binariesPresent = [BINARIES.prometheus, BINARIES.alertmanager].every(hasBinary);
@@ -140,28 +98,10 @@ describe('Prometheus → Alertmanager → webhook, with the shipped rules and ro
     writeTelemetry(b.workspace, { drift_score: 0.05, policy_confidence: 0.9, state_active: 1 });
 
     am = await startAlertmanager(path.join(dir, 'am'), testAlertmanagerConfig(webhookBase));
-    fs.mkdirSync(path.join(dir, 'prom'), { recursive: true });
-    const rulesFile = path.join(dir, 'prom', 'lookout-rules.yml');
-    fs.writeFileSync(rulesFile, testRules());
-    const target = (t: TestSidecar): string => new URL(t.url).host;
-    prom = await startPrometheus(
-      path.join(dir, 'prom'),
-      YAML.stringify({
-        global: { scrape_interval: '1s', evaluation_interval: '1s' },
-        rule_files: [rulesFile],
-        alerting: { alertmanagers: [{ static_configs: [{ targets: [new URL(am.url).host] }] }] },
-        scrape_configs: [
-          {
-            job_name: 'lookout-exporter',
-            honor_labels: true,
-            static_configs: [
-              { targets: [target(a)], labels: { node: NODE_A } },
-              { targets: [target(b)], labels: { node: NODE_B } },
-            ],
-          },
-        ],
-      })
-    );
+    prom = await startAlertingPrometheus(path.join(dir, 'prom'), am.url, [
+      { url: a.url, node: NODE_A },
+      { url: b.url, node: NODE_B },
+    ]);
     // Both sidecars scraped and their workload gauges present before anything is asserted.
     await waitFor(
       async () => {
@@ -223,8 +163,8 @@ describe('Prometheus → Alertmanager → webhook, with the shipped rules and ro
       30_000,
       200
     );
-    // …node-b's is delivered to the chat receiver…
-    const noteB = await waitFor(() => delivered('LookoutDriftHigh', NODE_B), 30_000, 100);
+    // …node-b's is delivered to the chat receiver (and to the sidecar's webhook receiver)…
+    const noteB = await waitFor(() => delivered('LookoutDriftHigh', NODE_B, 'lookout-chat'), 30_000, 100);
     expect(noteB.receiver).toBe('lookout-chat');
 
     // …and node-a's is held in Alertmanager, suppressed by the kill-switch alert of the same node.
@@ -268,8 +208,9 @@ describe('Prometheus → Alertmanager → webhook, with the shipped rules and ro
     }, 30_000);
     // The released workload wrote its own (calm) snapshot; it drifts again.
     writeTelemetry(a.workspace, { drift_score: 0.95 });
-    const note = await waitFor(() => delivered('LookoutDriftHigh', NODE_A), 30_000, 100);
+    // (It goes to the sidecar's receiver too: every non-control alert does.)
+    const note = await waitFor(() => delivered('LookoutDriftHigh', NODE_A, 'lookout-chat'), 30_000, 100);
     expect(notifications.indexOf(note)).toBeGreaterThanOrEqual(before);
-    expect(note.receiver).toBe('lookout-chat');
+    await waitFor(() => delivered('LookoutDriftHigh', NODE_A, 'lookout-sidecar'), 30_000, 100);
   });
 });

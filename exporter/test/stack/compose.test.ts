@@ -110,6 +110,36 @@ describeCompose('docker-compose.yml', () => {
     expect(JSON.stringify(services['alertmanager']!.volumes)).toContain('alerts/alertmanager.yml');
   });
 
+  it('runs the sidecar on the starter policy, from a mounted folder, and the workload without autopilot', () => {
+    const exporter = services['exporter']!;
+    const file = String(exporter.environment?.['LOOKOUT_POLICY_FILE']);
+    expect(file).toMatch(/\/starter\.yml$/);
+    const mount = (exporter.volumes ?? [])
+      .map((v) => (typeof v === 'string' ? v.split(':') : [v.source, v.target]))
+      .find(([, target]) => target && file.startsWith(`${target}/`));
+    // A folder: edits saved by rename on the host reach the container (a single-file mount would not).
+    expect(mount && fs.statSync(mount[0]!).isDirectory()).toBe(true);
+    expect(fs.existsSync(`${mount![0]}${file.slice(mount![1]!.length)}`)).toBe(true);
+    expect(JSON.stringify(services['workload']!.command)).toContain('--no-autopilot');
+  });
+
+  it('gives Alertmanager the token the sidecar accepts for its webhook, where alertmanager.yml reads it', () => {
+    const tokens = String(services['exporter']!.environment?.['LOOKOUT_TOKENS']).split(',');
+    const amToken = tokens.map((t) => t.split(':')).find(([, role]) => role === 'alertmanager');
+    expect(amToken).toBeDefined();
+    const am = services['alertmanager']!;
+    expect(am.environment?.['LOOKOUT_ALERTMANAGER_TOKEN']).toBe(amToken!.slice(2).join(':'));
+    const cfg = YAML.parse(fs.readFileSync(repoPath('alerts', 'alertmanager.yml'), 'utf8')) as {
+      receivers: {
+        name: string;
+        webhook_configs?: { url: string; http_config: { authorization: { credentials_file: string } } }[];
+      }[];
+    };
+    const hook = cfg.receivers.find((r) => r.name === 'lookout-sidecar')!.webhook_configs![0]!;
+    expect(new URL(hook.url).host).toBe('exporter:9469');
+    expect(JSON.stringify(am.command)).toContain(`> ${hook.http_config.authorization.credentials_file}`);
+  });
+
   it('mounts only files that exist in the repository (the plugin build output aside)', () => {
     const missing: string[] = [];
     for (const [name, svc] of Object.entries(services)) {

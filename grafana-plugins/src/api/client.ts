@@ -23,6 +23,8 @@ import type {
   LineageResponse,
   LookoutEvent,
   Page,
+  PolicyResponse,
+  PolicyValidation,
   Severity,
   StatusResponse,
   WhoamiResponse,
@@ -127,6 +129,11 @@ export const lookoutApi = {
   createTask: (draft: TaskDraft): Promise<Task> => request('POST', 'api/v1/tasks', { body: draft }),
   audit: (cursor?: string | null, limit = 100): Promise<Page<AuditEntry>> =>
     request('GET', 'api/v1/audit', { query: { cursor, limit } }),
+  /** The running safety policy: version, source, rules, and the last refused change of its file. */
+  policy: (): Promise<PolicyResponse> => request('GET', 'api/v1/policy'),
+  /** Dry run of a policy text (Editors): valid with warnings, or a `policy_invalid` error listing every problem. */
+  validatePolicy: (content: string): Promise<PolicyValidation> =>
+    request('POST', 'api/v1/policy/validate', { body: { content } }),
 };
 
 export type LookoutApi = typeof lookoutApi;

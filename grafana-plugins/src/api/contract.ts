@@ -54,6 +54,13 @@ export type Incident = ResponseOf<'/api/v1/incidents/{id}', 'get'>;
 export type IncidentStatus = Incident['status'];
 
 export type Decision = ResponseOf<'/api/v1/decisions/{id}', 'get'>;
+
+export type WorkloadTelemetry = StatusResponse['workload_telemetry'];
+export type PolicyResponse = ResponseOf<'/api/v1/policy', 'get'>;
+export type PolicyRule = PolicyResponse['guardian']['rules'][number];
+export type SchedulerPolicySummary = PolicyResponse['scheduler']['policies'][number];
+export type PolicyProblem = PolicyResponse['warnings'][number];
+export type PolicyValidation = ResponseOf<'/api/v1/policy/validate', 'post'>;
 export type Agent = ItemOf<ResponseOf<'/api/v1/agents', 'get'>>;
 export type Task = ItemOf<ResponseOf<'/api/v1/tasks', 'get'>>;
 export type TaskStatus = Task['status'];

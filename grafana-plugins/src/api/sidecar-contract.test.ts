@@ -239,6 +239,11 @@ describe('the plugins’ API client against the real sidecar', () => {
       taskAttempts: () => lookoutApi.taskAttempts(taskId),
       createTask: () => lookoutApi.createTask({ title: 'Contract task from the app', max_attempts: 2 }),
       audit: () => lookoutApi.audit(null, 50),
+      policy: () => lookoutApi.policy(),
+      validatePolicy: () =>
+        lookoutApi.validatePolicy(
+          'guardian:\n  rules:\n    - { name: contract_check, type: threshold, metric: drift_score, op: ">", value: 0.9 }\n'
+        ),
     };
     const diagnosticCalls: Record<keyof DiagnosticsApi, () => Promise<unknown>> = {
       list: () => diagnosticsApi.list({ status: 'in_progress', sort: 'updated_at', order: 'desc', limit: 10 }),
@@ -297,6 +302,7 @@ describe('the plugins’ API client against the real sidecar', () => {
       'GET /api/v1/feeds/{feed}',
       'GET /api/v1/incidents',
       'GET /api/v1/lineage',
+      'GET /api/v1/policy',
       'GET /api/v1/status',
       'GET /api/v1/tasks',
       'GET /api/v1/tasks/{id}/attempts',

@@ -12,6 +12,7 @@ import type {
   Incident,
   LineageResponse,
   LookoutEvent,
+  PolicyResponse,
   StatusResponse,
   WhoamiResponse,
   Task,
@@ -46,9 +47,76 @@ export function makeStatus(over: Partial<StatusResponse> = {}): StatusResponse {
       kill_switch: { engaged: false, actor: null, reason: null, since: null },
       scheduler: { paused: false, actor: null, reason: null, since: null },
       incidents: { open: 0 },
+      workload_telemetry: {
+        newest_ts: FIXED_TS,
+        age_s: 2,
+        ttl_s: 300,
+        stale: false,
+        series: { fresh: 47, stale: 0 },
+        series_limit: 10000,
+      },
+      policy: {
+        version: '3f2a9c0d1e4b5a67',
+        source: { kind: 'file', path: '/etc/lookout/policies/starter.yml' },
+        loaded_at: FIXED_TS,
+        last_error: null,
+      },
       ...over,
     },
     'GET /api/v1/status'
+  );
+}
+
+/** `GET /api/v1/policy`: a small policy file with one rule of each kind the page shows. */
+export function makePolicy(over: Partial<PolicyResponse> = {}): PolicyResponse {
+  return conforming(
+    {
+      version: '3f2a9c0d1e4b5a67',
+      source: { kind: 'file', path: '/etc/lookout/policies/starter.yml' },
+      loaded_at: FIXED_TS,
+      guardian: {
+        rules: [
+          {
+            name: 'pnl_drawdown_kill',
+            type: 'threshold',
+            severity: 'critical',
+            title: 'Drawdown above 1,500 USD',
+            reason: 'A loss outside the risk budget: stop first, ask later.',
+            runbook: 'https://github.com/lookout-dev/lookout/blob/main/docs/runbooks/policy-pnl-drawdown.md',
+            shadow: false,
+            playbook: [{ do: 'playbook', name: 'halt' }],
+          },
+          {
+            name: 'correlation_spike',
+            type: 'threshold',
+            severity: 'warning',
+            title: null,
+            reason: 'Diversification is gone.',
+            runbook: null,
+            shadow: true,
+            playbook: [{ do: 'notify' }],
+          },
+        ],
+        playbooks: { halt: [{ do: 'kill_switch' }, { do: 'pause_scheduler' }, { do: 'notify' }] },
+      },
+      scheduler: {
+        policies: [
+          {
+            name: 'retrain_on_drift',
+            type: 'drift',
+            title: null,
+            reason: 'Retrain before drift costs money.',
+            runbook: 'https://github.com/lookout-dev/lookout/blob/main/docs/runbooks/policy-retrain-on-drift.md',
+          },
+        ],
+      },
+      signals: { drift_score: { type: 'gauge', labels: [] } },
+      text: 'guardian:\n  rules: []\n',
+      warnings: [],
+      last_error: null,
+      ...over,
+    },
+    'GET /api/v1/policy'
   );
 }
 

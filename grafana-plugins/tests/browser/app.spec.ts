@@ -1,4 +1,4 @@
-import type { Incident, Page, StatusResponse } from '../../src/api';
+import type { Incident, Page, PolicyResponse, StatusResponse } from '../../src/api';
 import { TEST_IDS } from '../../src/testIds';
 import { expect, renderApp, test } from './fixtures';
 
@@ -8,6 +8,7 @@ const PAGES = [
   { route: 'agents', id: TEST_IDS.pages.agents, role: 'Viewer' },
   { route: 'lineage', id: TEST_IDS.pages.lineage, role: 'Editor' },
   { route: 'audit', id: TEST_IDS.pages.audit, role: 'Admin' },
+  { route: 'policy', id: TEST_IDS.pages.policy, role: 'Editor' },
 ] as const;
 
 test.describe('app pages in a real browser against the demo sidecar', () => {
@@ -60,6 +61,36 @@ test.describe('app pages in a real browser against the demo sidecar', () => {
     const region = page.getByRole('region', { name: 'Status' });
     await expect(region).toContainText(status.node);
     await expect(region).toContainText(status.version);
+  });
+
+  test('the policy page shows the policy the sidecar runs, and an Editor dry-runs a change with every problem listed', async ({
+    page,
+    harness,
+  }) => {
+    const policy = await harness.sidecarGet<PolicyResponse>('api/v1/policy');
+    await harness.open(page, 'Editor');
+    await renderApp(page, 'policy');
+    await expect(page.getByTestId(TEST_IDS.policy.summary)).toContainText(policy.version);
+    for (const r of policy.guardian.rules) await expect(page.getByTestId(TEST_IDS.policy.rules)).toContainText(r.name);
+    await page
+      .getByTestId(TEST_IDS.policy.validateInput)
+      .fill(
+        'guardian:\n  rules:\n    - { name: a, type: threshold, metric: x, op: "=>", value: 1 }\n    - { name: a, type: threshold, metric: x, op: ">", value: 1 }\n'
+      );
+    await page.getByRole('button', { name: 'Validate' }).click();
+    const result = page.getByTestId(TEST_IDS.policy.validateResult);
+    await expect(result).toContainText('guardian.rules.0.op');
+    await expect(result).toContainText('duplicate rule name a');
+    await harness.screenshot(page, 'page-policy-validate', 'dark');
+    // A Viewer's dry run is refused by the proxy route's reqRole, before the sidecar.
+    await harness.open(page, 'Viewer');
+    const res = await page.request.post(
+      `${harness.server.url}/api/plugin-proxy/lookout-ops-app/api/v1/policy/validate`,
+      {
+        data: { content: 'guardian: {}' },
+      }
+    );
+    expect(res.status()).toBe(403);
   });
 
   test('the audit log is refused to an Editor by the proxy and by the page', async ({ page, harness }) => {

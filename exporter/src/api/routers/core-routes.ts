@@ -93,6 +93,24 @@ const statusSchema = z.looseObject({
     since: z.string().nullable(),
   }),
   incidents: z.looseObject({ open: z.number() }),
+  workload_telemetry: z
+    .object({
+      newest_ts: z.string().nullable().describe('When the newest snapshot was received'),
+      age_s: z.number().nullable().describe('Seconds since then; null before the first snapshot'),
+      ttl_s: z.number().describe('telemetry.ttl_ms in seconds'),
+      stale: z.boolean().describe('No snapshot for longer than the TTL: the workload series are not exported'),
+      series: z.object({ fresh: z.number(), stale: z.number() }),
+      series_limit: z.number(),
+    })
+    .describe('How fresh the workload telemetry is'),
+  policy: z
+    .looseObject({
+      version: z.string(),
+      source: z.object({ kind: z.enum(['file', 'config']), path: z.string().nullable() }),
+      loaded_at: z.string(),
+      last_error: z.object({ at: z.string(), problems: z.number() }).nullable(),
+    })
+    .describe('The running policy (GET /api/v1/policy has all of it)'),
 });
 
 /** A stream kind filter: a dotted kind, or a family ending in `.*`. */
@@ -235,7 +253,10 @@ export class StatusView {
       events,
       lineage,
       // Sections come from the parts (ctx.status.section); the contract tests check them on a live sidecar.
-      ...(sections as Pick<z.infer<typeof statusSchema>, 'kill_switch' | 'scheduler' | 'incidents'>),
+      ...(sections as Pick<
+        z.infer<typeof statusSchema>,
+        'kill_switch' | 'scheduler' | 'incidents' | 'workload_telemetry' | 'policy'
+      >),
     };
   }
 }

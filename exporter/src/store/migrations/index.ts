@@ -4,6 +4,7 @@ import { migration003BusAgents } from './003-bus-agents';
 import { migration004Diagnostics } from './004-diagnostics';
 import { migration005AuditIdentity } from './005-audit-identity';
 import { migration006OutboxStreamSeq } from './006-outbox-stream-seq';
+import { migration007TelemetrySeriesAlerts } from './007-telemetry-series-alerts';
 import { migration008TaskRecovery } from './008-task-recovery';
 
 export interface Migration {
@@ -16,7 +17,8 @@ export interface Migration {
  * Numbered, append-only. Never edit a released migration: add the next number.
  * Reserved: 002 control plane (actions, incidents, decisions, audit), 003 bus outbox + agents/tasks,
  * 004 diagnostics, 005 audit identity (Grafana org and role), 006 the outbox's stream sequence,
- * 007 (issue 13: policy), 008 task queue recovery (attempts, backoff, lease, dead letter, drain).
+ * 007 labeled telemetry series and Alertmanager notifications, 008 task queue recovery (attempts, backoff,
+ * lease, dead letter, agent drain).
  */
 export const MIGRATIONS: readonly Migration[] = [
   migration001Core,
@@ -25,5 +27,6 @@ export const MIGRATIONS: readonly Migration[] = [
   migration004Diagnostics,
   migration005AuditIdentity,
   migration006OutboxStreamSeq,
+  migration007TelemetrySeriesAlerts,
   migration008TaskRecovery,
 ];

@@ -1,12 +1,15 @@
-import { type TelemetrySnapshot, telemetrySnapshotSchema } from '../../telemetry/telemetry-service';
-import { type Classified, type FileContent, decodeJson, fail, issuesOf, ok } from './classifier';
+import { type ParsedSnapshot, parseTelemetrySnapshot } from '../../telemetry';
+import { type Classified, type FileContent, decodeJson, fail, ok } from './classifier';
 
-/** `telemetry/*.json`: one snapshot `{ ts, metrics: { name: number }, labels }` per file. */
-export function classifyTelemetry(file: FileContent): Classified<TelemetrySnapshot> {
+/**
+ * `telemetry/*.json`: one snapshot `{ ts, labels, metrics: { name: number }, samples: [...] }` per file.
+ * A malformed envelope, or a snapshot with no valid sample at all, refuses the file; otherwise the
+ * good samples are kept and the refused ones travel with the snapshot to be counted and reported.
+ */
+export function classifyTelemetry(file: FileContent): Classified<ParsedSnapshot> {
   const decoded = decodeJson(file.bytes);
   if (!decoded.ok) return decoded;
-  const parsed = telemetrySnapshotSchema.safeParse(decoded.value);
-  if (!parsed.success)
-    return fail('schema', 'telemetry snapshot does not match the schema', { issues: issuesOf(parsed.error) });
-  return ok(parsed.data);
+  const parsed = parseTelemetrySnapshot(decoded.value);
+  if (!parsed.ok) return fail('schema', parsed.error, { issues: parsed.issues });
+  return ok(parsed.snapshot);
 }

@@ -10,6 +10,7 @@ const AgentsTasks = lazy(() => import('../../pages/AgentsTasks'));
 const LineageExplorer = lazy(() => import('../../pages/LineageExplorer'));
 const Audit = lazy(() => import('../../pages/Audit'));
 const Diagnostics = lazy(() => import('../../pages/Diagnostics'));
+const Policy = lazy(() => import('../../pages/Policy'));
 
 /** App routes under /a/lookout-ops-app/; `diagnostics/:id` opens a diagnostic's detail over the list. */
 export function App(_props: AppRootProps): React.JSX.Element {
@@ -22,6 +23,7 @@ export function App(_props: AppRootProps): React.JSX.Element {
         <Route path={ROUTES.Agents} element={<AgentsTasks />} />
         <Route path={ROUTES.Lineage} element={<LineageExplorer />} />
         <Route path={ROUTES.Audit} element={<Audit />} />
+        <Route path={ROUTES.Policy} element={<Policy />} />
         <Route path="*" element={<Navigate to={ROUTES.Overview} replace />} />
       </Routes>
     </Suspense>

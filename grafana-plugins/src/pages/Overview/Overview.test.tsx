@@ -45,6 +45,38 @@ describe('Overview page', () => {
     expect(await screen.findByText('drift high for 10m')).toBeInTheDocument();
   });
 
+  it('says when the workload telemetry is stale, and when the policy file has a refused change', async () => {
+    fakeBackend({
+      'GET api/v1/status': () =>
+        makeStatus({
+          workload_telemetry: {
+            newest_ts: FIXED_TS,
+            age_s: 420,
+            ttl_s: 300,
+            stale: true,
+            series: { fresh: 0, stale: 47 },
+            series_limit: 10000,
+          },
+          policy: {
+            version: '3f2a9c0d1e4b5a67',
+            source: { kind: 'file', path: '/etc/lookout/policies/starter.yml' },
+            loaded_at: FIXED_TS,
+            last_error: { at: FIXED_TS, problems: 2 },
+          },
+        }),
+      'GET api/v1/incidents': () => ({ items: [], next_cursor: null }),
+      'GET api/v1/feeds/scheduler': () => ({ items: [], next_cursor: null }),
+    });
+    render(<Overview />);
+    const stale = await screen.findByTestId(TEST_IDS.telemetry.stale);
+    expect(within(stale).getByText('Workload telemetry is stale')).toBeInTheDocument();
+    expect(within(stale).getByText(/Nothing received for 7m 0s \(the TTL is 5m 0s\)/)).toBeInTheDocument();
+    const status = screen.getByRole('region', { name: 'Status' });
+    expect(within(status).getByText('stale')).toBeInTheDocument();
+    expect(within(status).getByText(/2 problem\(s\); version 3f2a9c0d1e4b5a67 keeps running/)).toBeInTheDocument();
+    expect(within(status).getByRole('link', { name: '3f2a9c0d' })).toHaveAttribute('href', '/a/lookout-ops-app/policy');
+  });
+
   it('says when the sidecar cannot be reached', async () => {
     fakeBackend({
       'GET api/v1/status': () => {

@@ -36,6 +36,23 @@ export function Overview(): React.JSX.Element {
         {st && (
           <section className={s.section} aria-label="Status">
             <KillSwitchBanner killSwitch={st.kill_switch} />
+            {st.workload_telemetry.stale && (
+              <div data-testid={TEST_IDS.telemetry.stale}>
+                <Alert severity="error" title="Workload telemetry is stale">
+                  Nothing received for {formatDuration(st.workload_telemetry.age_s ?? 0)} (the TTL is{' '}
+                  {formatDuration(st.workload_telemetry.ttl_s)}): the workload may have stopped, its series are no
+                  longer exported, and every guardian rule over its telemetry sees no data.
+                </Alert>
+              </div>
+            )}
+            {st.policy.last_error && (
+              <Alert severity="warning" title="The policy file has a refused change">
+                {st.policy.last_error.problems} problem(s); version {st.policy.version} keeps running.{' '}
+                <LinkButton variant="secondary" fill="text" size="sm" href={`${PLUGIN_BASE_URL}/${ROUTES.Policy}`}>
+                  See the policy
+                </LinkButton>
+              </Alert>
+            )}
             <div className={s.stats}>
               <div className={s.stat}>
                 <span>Node</span>
@@ -56,6 +73,24 @@ export function Overview(): React.JSX.Element {
               <div className={s.stat}>
                 <span>Open incidents</span>
                 <strong>{st.incidents?.open ?? incidents.value?.items.length ?? '—'}</strong>
+              </div>
+              <div className={s.stat}>
+                <span>Telemetry</span>
+                <strong title={st.workload_telemetry.newest_ts ?? undefined}>
+                  {st.workload_telemetry.age_s === null
+                    ? 'none yet'
+                    : st.workload_telemetry.stale
+                      ? 'stale'
+                      : `${formatDuration(st.workload_telemetry.age_s)} old`}
+                </strong>
+              </div>
+              <div className={s.stat}>
+                <span>Policy</span>
+                <strong>
+                  <a className={s.link} href={`${PLUGIN_BASE_URL}/${ROUTES.Policy}`} title={st.policy.version}>
+                    {st.policy.version.slice(0, 8)}
+                  </a>
+                </strong>
               </div>
             </div>
           </section>

@@ -1,0 +1,1 @@
+export { Policy as default } from './Policy';
