@@ -9,18 +9,11 @@ import { readWholeStream } from '../test/helpers/jetstream';
 import { type BenchOptions, type BenchRow, ratioOf, selected } from './bench-row';
 import { startBenchSidecar } from './bench-sidecar';
 import { summarize } from './stats';
+import { waitUntil } from './paced-writer';
 
 export const benches = ['outbox', 'outbox-catchup', 'assignment', 'file-to-stream'] as const;
 
 const wallMs = (): number => performance.timeOrigin + performance.now();
-
-async function waitUntil(fn: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`bus bench: ${what} not reached in ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /**
  * Outbox → JetStream, against the same client publishing the same envelopes straight to a stream

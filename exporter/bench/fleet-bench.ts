@@ -6,21 +6,13 @@ import type { ConfigInput } from '../src/config/config-schema';
 import { type BenchOptions, type BenchRow, ratioOf, selected } from './bench-row';
 import { type BenchSidecar, startBenchSidecar } from './bench-sidecar';
 import type { FleetNodeJob, FleetNodeMessage } from './fleet-node-worker';
-import type { PacedWriteJob, PacedWriteResult } from './paced-writer-worker';
+import { waitUntil, writeFiles } from './paced-writer';
 import { nowMs, summarize } from './stats';
 
 export const benches = ['fleet-kill', 'hub-feed'] as const;
 
 const ADMIN = 'bench-admin-secret-0123456789abcdef';
 const NODE_TOKEN = 'bench-fleet-node-token-0123456789';
-
-async function waitUntil(fn: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`fleet bench: ${what} not reached in ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
 
 interface NodeThread {
   name: string;
@@ -219,17 +211,6 @@ async function fleetKillBench(cluster: NatsCluster, runs: number): Promise<Bench
   } finally {
     await f.stop();
   }
-}
-
-function writeFiles(job: PacedWriteJob): Promise<PacedWriteResult> {
-  const worker = new Worker(path.join(__dirname, 'paced-writer-worker.js'), { workerData: job });
-  return new Promise((resolve, reject) => {
-    worker.once('message', (r: PacedWriteResult) => {
-      void worker.terminate();
-      resolve(r);
-    });
-    worker.once('error', reject);
-  });
 }
 
 /**

@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { StoredEvent } from '../src/store/events-repository';
 import { type BenchOptions, type BenchRow, selected } from './bench-row';
 import { type BenchSidecar, fastTempBase, startBenchSidecar } from './bench-sidecar';
-import type { PacedWriteJob, PacedWriteResult } from './paced-writer-worker';
+import { writeFiles } from './paced-writer';
 import { type LatencySummary, nowMs, summarize } from './stats';
 
 /** Issue 2's watcher benchmark: sustained changes/s with nothing missed, and file-to-feed latency at 1,000/s. */
@@ -37,25 +36,6 @@ interface StageResult {
   keptUp: boolean;
   /** Last commit minus last write, ms. */
   tailMs: number;
-}
-
-function writeFiles(job: PacedWriteJob): Promise<PacedWriteResult> {
-  const worker = new Worker(path.join(__dirname, 'paced-writer-worker.js'), { workerData: job });
-  return new Promise((resolve, reject) => {
-    let done = false;
-    worker.once('message', (r: PacedWriteResult) => {
-      done = true;
-      void worker.terminate();
-      resolve(r);
-    });
-    worker.once('error', (err) => {
-      done = true;
-      reject(err);
-    });
-    worker.once('exit', (code) => {
-      if (!done) reject(new Error(`paced writer exited (${code}) without a result`));
-    });
-  });
 }
 
 async function runStage(s: BenchSidecar, stage: Stage, committedAt: Map<string, number>): Promise<StageResult> {

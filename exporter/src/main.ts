@@ -14,7 +14,7 @@ import { TelemetryService } from './telemetry';
 import { InProcessBus } from './bus/inprocess-bus';
 import type { Bus } from './bus/bus';
 import { BusPart, NatsBus } from './bus';
-import { AgentService, type AgentStalenessProvider, AgentsPart, agentsRoutes } from './agents';
+import { AgentService, type AgentStalenessProvider, AgentsPart, agentsActions, agentsRoutes } from './agents';
 import { type Part, type SidecarContext, StatusRegistry } from './context';
 import { VERSION } from './version';
 import { HeartbeatPart } from './events/heartbeat';
@@ -26,7 +26,7 @@ import { ensureTokens } from './api/auth';
 import { DiagnosticsPart, diagnosticsRoutes } from './diagnostics';
 import { ActionService, actionsRoutes } from './actions';
 import { Guardian, GuardrailsRepository, IncidentService, KillSwitch, incidentsRoutes } from './guardian';
-import { Scheduler, schedulerRoutes } from './scheduler';
+import { Scheduler, schedulerActions, schedulerRoutes } from './scheduler';
 import { AuditLog, auditRoutes } from './audit';
 import { StreamHub } from './api/routers/stream-router';
 import { ConfigError } from './config/load-config';
@@ -51,6 +51,8 @@ export interface StartOptions {
   logger?: Logger;
   /** A bus supplied by the caller (the demo shares one in-process bus with the example workload). */
   bus?: Bus;
+  /** Random numbers in [0, 1) for the task retry jitter (tests pass a fixed sequence); Math.random by default. */
+  random?: () => number;
   /**
    * The clock telemetry receipt runs on (freshness, TTL, age); tests that drive the guardian on a fast
    * clock pass the same one. Default `Date.now`.
@@ -180,7 +182,7 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
   const tokens = ensureTokens(config, log);
   const diagnostics = new DiagnosticsPart(ctx);
   const bus = new BusPart(ctx);
-  const agents = new AgentsPart(ctx, new AgentService(ctx), bus.rejections);
+  const agents = new AgentsPart(ctx, new AgentService(ctx, { random: opts.random }), bus.rejections);
   // Control plane: kill switch, incidents, actions, scheduler, guardian (its playbook drives the other three).
   const killSwitch = new KillSwitch(ctx);
   const incidents = new IncidentService(ctx);
@@ -298,6 +300,7 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
   }
   scheduler = new Scheduler(ctx, { actions, killSwitch, incidents, lease });
   const sched = scheduler;
+  for (const a of [...schedulerActions(sched), ...agentsActions(agents.service)]) actions.registerLocal(a);
   const guardianCaller = { actor: 'guardian', token: 'guardian', role: 'admin' as const };
   const guardian = new Guardian(ctx, {
     killSwitch,
@@ -331,7 +334,7 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     agentsRoutes(agents.service),
     actionsRoutes(actions),
     incidentsRoutes(incidents, (id) => diagnostics.service.forIncident(id)),
-    schedulerRoutes(sched),
+    schedulerRoutes(sched, actions),
     auditRoutes(audit),
     fleetRoutes(config.fleet, hub),
     policyRoutes(policy),

@@ -60,6 +60,20 @@ export class InterlockError extends ActionRefusedError {
     return { interlocks: this.interlocks };
   }
 }
+/** The action's params do not fit it (a task action without a task id, ...). */
+export class ActionParamsError extends ActionRefusedError {
+  override name = 'ActionParamsError';
+  readonly code = 'invalid_request';
+  constructor(
+    message: string,
+    readonly issues: { path: string; message: string; code: string }[]
+  ) {
+    super(message);
+  }
+  override get details(): unknown {
+    return this.issues;
+  }
+}
 export class ActionNotFoundError extends Error {
   override name = 'ActionNotFoundError';
 }

@@ -8,7 +8,14 @@ import type { IncidentService } from '../guardian/incident-service';
 import type { GuardrailsRepository } from '../guardian/guardrails-repository';
 import { type ComparisonOp, compare } from '../guardian/guardian-config';
 import { BUILTIN_ACTIONS, type BuiltinAction, type ExecutorConfig } from './actions-config';
-import { BusExecutor, type ExecutionResult, type Executor, ExecutorError, createExecutor } from './executors';
+import {
+  BusExecutor,
+  type ExecutionRequest,
+  type ExecutionResult,
+  type Executor,
+  ExecutorError,
+  createExecutor,
+} from './executors';
 import {
   type ActionRecord,
   type ActionStatus,
@@ -18,6 +25,7 @@ import {
   type Interlock,
   type Plan,
 } from './actions-repository';
+import type { LocalAction } from './local-action';
 import {
   ActionForbiddenError,
   IdempotencyMismatchError,
@@ -41,6 +49,8 @@ export interface ControlState {
   cooldown: { until: string | null };
   /** Shown in the plan, not part of the fingerprint: telemetry moves every tick. */
   workload: { state_active: number | null };
+  /** A sidecar action's own target (the task, the agent, the scheduler's pause); null for workload actions. */
+  target: Record<string, unknown> | null;
 }
 
 /** What an applied action must make true, checked until its deadline. */
@@ -59,6 +69,8 @@ export interface ActionDefinition {
   executor: Executor;
   cooldownMs: number;
   custom?: { metric: string; op: ComparisonOp; value: number; deadline_ms: number } | null;
+  /** A sidecar action (scheduler, task queue, agents): judged and run by its capability. */
+  local?: LocalAction;
 }
 
 export interface ActionDeps {
@@ -103,6 +115,19 @@ const SUMMARIES: Record<BuiltinAction, string> = {
   flush_guardrails: 'Clear latched guardrails and cooldowns',
 };
 
+/** Runs a sidecar action in process. */
+class LocalActionExecutor implements Executor {
+  readonly kind = 'local' as const;
+  constructor(private readonly action: LocalAction) {}
+  execute(req: ExecutionRequest): Promise<ExecutionResult> {
+    try {
+      return Promise.resolve({ attempts: 1, ...this.action.execute(req) });
+    } catch (err) {
+      return Promise.resolve({ ok: false, message: (err as Error).message, attempts: 1 });
+    }
+  }
+}
+
 /** Runs the effect that belongs to the sidecar itself: flush_guardrails clears guardrails and cooldowns. */
 class LocalFlushExecutor implements Executor {
   readonly kind = 'local' as const;
@@ -130,6 +155,8 @@ export class ActionService implements Part {
   readonly repo: ActionsRepository;
   private readonly defs = new Map<string, ActionDefinition>();
   private readonly running = new Set<Promise<void>>();
+  /** Executions in flight by action id (whenFinished). */
+  private readonly inflight = new Map<string, Promise<void>>();
   private readonly cancels = new Set<() => void>();
   private stopped = false;
   private readonly outcomes: Counter<'action' | 'trigger' | 'outcome'>;
@@ -208,6 +235,26 @@ export class ActionService implements Part {
     await Promise.allSettled([...this.running]);
   }
 
+  /** Adds a sidecar action (main.ts registers the scheduler's and the task queue's before start). */
+  registerLocal(action: LocalAction): void {
+    if (this.defs.has(action.name)) throw new Error(`action ${action.name} is already defined`);
+    this.defs.set(action.name, {
+      name: action.name,
+      summary: action.summary,
+      builtin: true,
+      access: action.access,
+      executor: new LocalActionExecutor(action),
+      cooldownMs: this.ctx.config.actions.cooldowns[action.name] ?? 0,
+      local: action,
+    });
+  }
+
+  /** Resolves once the action reached a final status (at once when it already has). */
+  async whenFinished(id: string): Promise<ActionRecord | undefined> {
+    await this.inflight.get(id);
+    return this.repo.getAction(id);
+  }
+
   definitions(): ActionDefinition[] {
     return [...this.defs.values()];
   }
@@ -225,8 +272,9 @@ export class ActionService implements Part {
 
   // ---- state, changes, interlocks -----------------------------------------------------------------
 
-  state(action: string): ControlState {
+  state(action: string, params: Record<string, unknown> = {}): ControlState {
     const now = new Date().toISOString();
+    const local = this.defs.get(action)?.local;
     const lineage = this.ctx.lineage.current();
     const cooldown = this.deps.guardrails.cooldown(`action:${action}`, now);
     const stateActive = this.ctx.telemetryRepo.latestValue('state_active');
@@ -247,12 +295,23 @@ export class ActionService implements Part {
       },
       cooldown: { until: cooldown?.until ?? null },
       workload: { state_active: stateActive ? stateActive.value : null },
+      target: local ? local.target(params) : null,
     };
   }
 
-  static fingerprint(state: ControlState): string {
+  /**
+   * The part of the state a plan is bound to. A workload action: everything but the telemetry. A
+   * sidecar action: its own target and its cooldown, so a task's plan does not go stale because a
+   * generation was added meanwhile.
+   */
+  static stableState(def: ActionDefinition, state: Record<string, unknown>): Record<string, unknown> {
+    if (def.local) return { target: state['target'] ?? null, cooldown: state['cooldown'] ?? null };
     const { workload: _w, ...stable } = state;
-    return sha256(JSON.stringify(stable));
+    return stable;
+  }
+
+  static fingerprint(def: ActionDefinition, state: ControlState): string {
+    return sha256(JSON.stringify(ActionService.stableState(def, state as unknown as Record<string, unknown>)));
   }
 
   /** The generation a target-less rollback goes to. */
@@ -302,7 +361,7 @@ export class ActionService implements Part {
     const changes: Change[] = [];
     const interlocks: Interlock[] = [];
     const resolved: Record<string, unknown> = { ...params };
-    if (state.kill_switch.engaged && def.name !== 'kill_release') {
+    if (state.kill_switch.engaged && def.name !== 'kill_release' && (!def.local || def.local.refusedByKillSwitch)) {
       interlocks.push({
         code: 'kill_switch_engaged',
         message: 'the kill switch is engaged: only kill_release may run',
@@ -317,6 +376,14 @@ export class ActionService implements Part {
     }
     if (state.cooldown.until) {
       interlocks.push({ code: 'cooldown', message: `${def.name} is cooling down until ${state.cooldown.until}` });
+    }
+    if (def.local) {
+      const j = def.local.judge(params, state.target ?? {});
+      return {
+        changes: j.changes,
+        interlocks: [...interlocks, ...j.interlocks],
+        resolved: { ...resolved, ...j.resolved },
+      };
     }
     switch (def.name) {
       case 'kill':
@@ -388,8 +455,8 @@ export class ActionService implements Part {
     if (breakGlass && caller.role !== 'admin') throw new ActionForbiddenError('break-glass needs an admin token');
     if (breakGlass && name !== 'flush_guardrails')
       throw new ActionForbiddenError('break-glass applies to flush_guardrails only');
-    const params = opts.params ?? {};
-    const state = this.state(name);
+    const params = def.local ? def.local.params(opts.params ?? {}) : (opts.params ?? {});
+    const state = this.state(name, params);
     const { changes, interlocks, resolved } = this.judge(def, params, state, breakGlass);
     const now = Date.now();
     const ttl = breakGlass
@@ -400,7 +467,7 @@ export class ActionService implements Part {
       action: name,
       params: resolved,
       state: state as unknown as Record<string, unknown>,
-      fingerprint: ActionService.fingerprint(state),
+      fingerprint: ActionService.fingerprint(def, state),
       changes,
       interlocks,
       allowed: interlocks.every((i) => i.overridden),
@@ -449,10 +516,16 @@ export class ActionService implements Part {
         throw new PlanExpiredError(`plan ${plan.id} expired at ${plan.expires_at}`);
       if (plan.break_glass && caller.role !== 'admin')
         throw new ActionForbiddenError('a break-glass plan needs an admin to apply it');
-      const state = this.state(name);
-      const fp = ActionService.fingerprint(state);
+      const state = this.state(name, plan.params);
+      const fp = ActionService.fingerprint(def, state);
       if (fp !== plan.fingerprint) {
-        throw new PlanStaleError('the state changed since the plan was made; plan again', diffState(plan.state, state));
+        throw new PlanStaleError(
+          'the state changed since the plan was made; plan again',
+          diffState(
+            ActionService.stableState(def, plan.state),
+            ActionService.stableState(def, state as unknown as Record<string, unknown>)
+          )
+        );
       }
       const { interlocks } = this.judge(def, plan.params, state, plan.break_glass);
       const blocking = interlocks.filter((i) => !i.overridden);
@@ -509,7 +582,7 @@ export class ActionService implements Part {
       this.transition(action, 'applying', {});
       return { action: this.repo.getAction(action.id)!, replayed: false };
     })();
-    if (!created.replayed) this.track(this.execute(created.action, def));
+    if (!created.replayed) this.track(this.execute(created.action, def), created.action.id);
     return created;
   }
 
@@ -551,10 +624,14 @@ export class ActionService implements Part {
 
   // ---- lifecycle ----------------------------------------------------------------------------------
 
-  private track(p: Promise<void>): void {
+  private track(p: Promise<void>, id: string): void {
     const tracked = p.catch((err: unknown) => this.ctx.log.error({ err }, 'action execution failed unexpectedly'));
     this.running.add(tracked);
-    void tracked.finally(() => this.running.delete(tracked));
+    this.inflight.set(id, tracked);
+    void tracked.finally(() => {
+      this.running.delete(tracked);
+      this.inflight.delete(id);
+    });
   }
 
   private emit(
@@ -670,6 +747,11 @@ export class ActionService implements Part {
         return;
       }
       if (this.stopped) return;
+      if (!result.ok && def.local) {
+        // The sidecar's own state refused it (it changed after the plan): a refusal, not an incident.
+        this.finish(a, 'failed', { error: result.message, result: { ...result } });
+        return;
+      }
       if (!result.ok) {
         this.failWithIncident(
           a,
@@ -728,15 +810,15 @@ export class ActionService implements Part {
   }
 }
 
+/** Fields of two stable states that differ (both from stableState, so telemetry is already left out). */
 function diffState(
   planned: Record<string, unknown>,
-  now: ControlState
+  now: Record<string, unknown>
 ): { field: string; planned: unknown; now: unknown }[] {
   const out: { field: string; planned: unknown; now: unknown }[] = [];
   const flat = (o: Record<string, unknown>, prefix = ''): Record<string, unknown> => {
     const r: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(o)) {
-      if (k === 'workload' && !prefix) continue;
       if (v && typeof v === 'object' && !Array.isArray(v))
         Object.assign(r, flat(v as Record<string, unknown>, `${prefix}${k}.`));
       else r[`${prefix}${k}`] = v;
@@ -744,7 +826,7 @@ function diffState(
     return r;
   };
   const a = flat(planned);
-  const b = flat(now as unknown as Record<string, unknown>);
+  const b = flat(now);
   for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
     if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) out.push({ field: k, planned: a[k] ?? null, now: b[k] ?? null });
   }

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { Request } from 'express';
 import { z } from 'zod';
 import type { ApiRouter } from '../api/api-router';
 import { notFound } from '../api/api-router';
@@ -72,6 +73,19 @@ export const actionSchema = z.object({
   applied_at: z.string().nullable(),
   finished_at: z.string().nullable(),
 });
+
+/** The `Idempotency-Key` header an apply needs: 400 with the header's path when it is missing or malformed. */
+export function idempotencyKeyOf(req: Request): string {
+  const key = idempotencyKey.safeParse(req.headers['idempotency-key']);
+  if (!key.success) {
+    throw new ApiError(
+      'invalid_request',
+      'headers.idempotency-key: an Idempotency-Key header is required (1-128 of A-Z a-z 0-9 . _ : -)',
+      [{ path: 'headers.idempotency-key', message: key.error.issues[0]?.message ?? 'required', code: 'invalid_format' }]
+    );
+  }
+  return key.data;
+}
 
 const sha256 = (s: string): string => crypto.createHash('sha256').update(s).digest('hex');
 
@@ -205,25 +219,12 @@ export function actionsRoutes(actions: ActionService): (api: ApiRouter) => void 
         },
       },
       ({ params, body, principal, req, res }) => {
-        const key = idempotencyKey.safeParse(req.headers['idempotency-key']);
-        if (!key.success) {
-          throw new ApiError(
-            'invalid_request',
-            'headers.idempotency-key: an Idempotency-Key header is required (1-128 of A-Z a-z 0-9 . _ : -)',
-            [
-              {
-                path: 'headers.idempotency-key',
-                message: key.error.issues[0]?.message ?? 'required',
-                code: 'invalid_format',
-              },
-            ]
-          );
-        }
+        const key = idempotencyKeyOf(req);
         const r = guard(() =>
           actions.apply(params.name, callerOf(principal), {
             planId: body.plan_id,
             reason: body.reason,
-            idempotencyKey: key.data,
+            idempotencyKey: key,
             trigger: 'api',
           })
         );

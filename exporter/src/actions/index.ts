@@ -16,6 +16,7 @@ export {
   ActionRefusedError,
   ActionForbiddenError,
   ActionNotFoundError,
+  ActionParamsError,
   IdempotencyMismatchError,
   InterlockError,
   PlanConflictError,
@@ -24,5 +25,13 @@ export {
   PlanStaleError,
   UnknownActionError,
 } from './action-errors';
-export { actionsConfigSchema, BUILTIN_ACTIONS } from './actions-config';
-export type { ActionsConfig, BuiltinAction, CustomActionConfig, ExecutorConfig } from './actions-config';
+export { actionsConfigSchema, BUILTIN_ACTIONS, LOCAL_ACTIONS } from './actions-config';
+export type {
+  ActionsConfig,
+  BuiltinAction,
+  CustomActionConfig,
+  ExecutorConfig,
+  LocalActionName,
+} from './actions-config';
+export { parseActionParams } from './local-action';
+export type { LocalAction } from './local-action';

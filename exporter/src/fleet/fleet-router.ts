@@ -2,15 +2,21 @@ import { z } from 'zod';
 import type { ApiRouter, Method } from '../api/api-router';
 import { ApiError } from '../api/errors';
 import { eventFilterQuery, eventSchema, csvList, pageOf, stdErrors } from '../api/schemas';
-import { feedParam, feedPage, lastEventIdOf, streamQuery } from '../api/routers/core-routes';
+import { feedParam, feedPage, streamFilters, streamQuery } from '../api/routers/core-routes';
 import type { StreamHub } from '../api/routers/stream-router';
-import { callerOf } from '../actions/actions-router';
+import { callerOf, idempotencyKeyOf } from '../actions/actions-router';
 import type { FleetConfig } from './fleet-config';
 import { FleetNotEnabledError, FleetRefusedError, FleetUnavailableError, NotFleetHubError } from './fleet-errors';
 import { FLEET_ACTIONS, type FleetActions, type FleetApplied, type FleetPlan } from './fleet-actions';
 import type { FleetEventsRepository } from './fleet-events-repository';
 import type { FleetForwarder } from './fleet-forward';
-import { FOLLOW_STATUSES, type FleetKillState, fleetKillStateSchema, selectorSchema, selects } from './fleet-schemas';
+import {
+  type FleetKillState,
+  fleetKillStateSchema,
+  followReportSchema,
+  selectorSchema,
+  selects,
+} from './fleet-schemas';
 import { type FleetNode, type FleetView, NODE_STATES } from './fleet-view';
 import { leaseValueSchema } from './kv-lease';
 
@@ -32,17 +38,6 @@ const fleetFeedQuery = eventFilterQuery.extend(nodeFilter.shape);
 const fleetStreamQuery = streamQuery.extend(nodeFilter.shape);
 const actionParam = z.object({ name: z.enum(FLEET_ACTIONS) });
 const reasonSchema = z.string().trim().min(3, 'say why in at least 3 characters').max(1000);
-const idempotencyKey = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, '1-128 characters of A-Z a-z 0-9 . _ : -');
-
-const followReportView = z.object({
-  revision: z.number(),
-  engaged: z.boolean(),
-  selected: z.boolean(),
-  status: z.enum(FOLLOW_STATUSES),
-  action_id: z.string().nullable(),
-  error: z.string().nullable(),
-  at: z.string(),
-});
 
 const fleetNodeSchema = z.object({
   node: z.string(),
@@ -64,7 +59,7 @@ const fleetNodeSchema = z.object({
     since: z.string().nullable(),
     fail_safe: z.string().optional(),
   }),
-  fleet_kill: followReportView.nullable().describe('What the node did with the fleet kill state, as it reported'),
+  fleet_kill: followReportSchema.nullable().describe('What the node did with the fleet kill state, as it reported'),
   selected: z.boolean().describe('The current fleet kill state is for this node'),
   converged: z.boolean().describe('The node reported the current revision and its switch matches it'),
   fleet_state_readable: z.boolean(),
@@ -271,13 +266,8 @@ export function fleetRoutes(cfg: FleetConfig, hub: FleetHubApi | null): (api: Ap
       },
       ({ query, req, res }) => {
         const h = need();
-        const lastEventId = lastEventIdOf(req, query.last_event_id);
-        h.stream.open(req, res, {
-          feeds: query.feeds?.length ? query.feeds : ['all'],
-          severity: query.severity,
-          lastEventId,
-          nodes: query.node,
-        });
+        const { node, ...filters } = query;
+        h.stream.open(req, res, { ...streamFilters(req, filters), severity: query.severity, nodes: node });
       }
     );
 
@@ -317,25 +307,12 @@ export function fleetRoutes(cfg: FleetConfig, hub: FleetHubApi | null): (api: Ap
         },
       },
       async ({ params, body, principal, req, res }): Promise<FleetApplied> => {
-        const key = idempotencyKey.safeParse(req.headers['idempotency-key']);
-        if (!key.success) {
-          throw new ApiError(
-            'invalid_request',
-            'headers.idempotency-key: an Idempotency-Key header is required (1-128 of A-Z a-z 0-9 . _ : -)',
-            [
-              {
-                path: 'headers.idempotency-key',
-                message: key.error.issues[0]?.message ?? 'required',
-                code: 'invalid_format',
-              },
-            ]
-          );
-        }
+        const key = idempotencyKeyOf(req);
         const r = await guard(() =>
           need().actions.apply(params.name, callerOf(principal), {
             planId: body.plan_id,
             reason: body.reason,
-            idempotencyKey: key.data,
+            idempotencyKey: key,
           })
         );
         res.status(r.replayed ? 200 : 202);

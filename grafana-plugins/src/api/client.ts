@@ -34,6 +34,9 @@ import type {
   StatusResponse,
   WhoamiResponse,
   Task,
+  TaskAttempt,
+  TaskDraft,
+  TaskListQuery,
 } from './contract';
 
 type Query = Record<string, string | string[] | number | boolean | undefined | null>;
@@ -90,6 +93,15 @@ async function request<T>(
   }
 }
 
+/** `request` bound to one fleet node (null: the sidecar the app talks to). */
+function scopedRequest(node: string | null) {
+  return <T>(
+    method: 'GET' | 'POST' | 'PATCH',
+    path: string,
+    opts: { query?: Query; body?: unknown; headers?: Record<string, string> } = {}
+  ): Promise<T> => request<T>(method, path, { ...opts, node });
+}
+
 export interface FeedQuery {
   cursor?: string | null;
   limit?: number;
@@ -105,11 +117,7 @@ export interface FeedQuery {
  * talks to, or with `node` one node of its fleet through it (the app's drill-down and the panels' node picker).
  */
 export function createLookoutApi(node: string | null = null) {
-  const call = <T>(
-    method: 'GET' | 'POST' | 'PATCH',
-    path: string,
-    opts: { query?: Query; body?: unknown; headers?: Record<string, string> } = {}
-  ): Promise<T> => request<T>(method, path, { ...opts, node });
+  const call = scopedRequest(node);
   return {
     status: (): Promise<StatusResponse> => call('GET', 'api/v1/status'),
     /** Who the sidecar thinks the signed-in user is: the person, the role it acts with, and the credential. */
@@ -126,8 +134,9 @@ export function createLookoutApi(node: string | null = null) {
       proxyUrl(item.url || `api/v1/artifacts/calibration/${encodeURIComponent(item.id)}/image`, undefined, node),
     feed: (feed: FeedName, q: FeedQuery = {}): Promise<Page<LookoutEvent>> =>
       call('GET', `api/v1/feeds/${feed}`, { query: { ...q } }),
-    streamUrl: (feeds: FeedName[], severity?: Severity): string =>
-      proxyUrl('api/v1/stream', { feeds: feeds.join(','), severity }, node),
+    /** The SSE stream: these feeds, optionally only some kinds (`lineage.*`), at least this severity. */
+    streamUrl: (feeds: FeedName[], severity?: Severity, kinds?: string[]): string =>
+      proxyUrl('api/v1/stream', { feeds: feeds.join(','), severity, kind: kinds?.length ? kinds : undefined }, node),
     planAction: (name: string, params?: Record<string, unknown>): Promise<ActionPlan> =>
       call('POST', `api/v1/actions/${encodeURIComponent(name)}/plan`, { body: params ? { params } : {} }),
     applyAction: (
@@ -149,7 +158,10 @@ export function createLookoutApi(node: string | null = null) {
       call('POST', `api/v1/incidents/${encodeURIComponent(id)}/resolve`, { body: { note } }),
     decision: (id: string): Promise<Decision> => call('GET', `api/v1/decisions/${encodeURIComponent(id)}`),
     agents: (cursor?: string | null): Promise<Page<Agent>> => call('GET', 'api/v1/agents', { query: { cursor } }),
-    tasks: (cursor?: string | null): Promise<Page<Task>> => call('GET', 'api/v1/tasks', { query: { cursor } }),
+    tasks: (q: TaskListQuery = {}): Promise<Page<Task>> => call('GET', 'api/v1/tasks', { query: { ...q } }),
+    /** A task's attempts, oldest first: agent, times, outcome, error, the retry it scheduled. */
+    taskAttempts: (id: number): Promise<{ items: TaskAttempt[] }> => call('GET', `api/v1/tasks/${id}/attempts`),
+    createTask: (draft: TaskDraft): Promise<Task> => call('POST', 'api/v1/tasks', { body: draft }),
     audit: (cursor?: string | null, limit = 100): Promise<Page<AuditEntry>> =>
       call('GET', 'api/v1/audit', { query: { cursor, limit } }),
     /** The running safety policy: version, source, rules, and the last refused change of its file. */
@@ -169,11 +181,7 @@ const diagnosticPath = (id: string, rest = ''): string => `api/v1/diagnostics/${
 
 /** Diagnostics: viewers read (GET); writes go through the Editor-only proxy routes. One fleet node's with `node`. */
 export function createDiagnosticsApi(node: string | null = null) {
-  const call = <T>(
-    method: 'GET' | 'POST' | 'PATCH',
-    path: string,
-    opts: { query?: Query; body?: unknown; headers?: Record<string, string> } = {}
-  ): Promise<T> => request<T>(method, path, { ...opts, node });
+  const call = scopedRequest(node);
   return {
     list: (q: DiagnosticListQuery = {}): Promise<Page<Diagnostic>> =>
       call('GET', 'api/v1/diagnostics', { query: { ...q } }),
@@ -204,8 +212,13 @@ export const fleetApi = {
   /** Every node's events (the hub feed); `nodes` narrows it. */
   feed: (feed: FeedName, q: FeedQuery & { node?: string[] } = {}): Promise<Page<LookoutEvent>> =>
     request('GET', `api/v1/fleet/feeds/${feed}`, { query: { ...q } }),
-  streamUrl: (feeds: FeedName[], severity?: Severity, nodes?: string[]): string =>
-    proxyUrl('api/v1/fleet/stream', { feeds: feeds.join(','), severity, node: nodes }),
+  streamUrl: (feeds: FeedName[], severity?: Severity, nodes?: string[], kinds?: string[]): string =>
+    proxyUrl('api/v1/fleet/stream', {
+      feeds: feeds.join(','),
+      severity,
+      node: nodes?.length ? nodes : undefined,
+      kind: kinds?.length ? kinds : undefined,
+    }),
   plan: (action: FleetAction, selector?: FleetSelector): Promise<FleetPlan> =>
     request('POST', `api/v1/fleet/actions/${action}/plan`, { body: selector ? { selector } : {} }),
   apply: (

@@ -10,6 +10,7 @@ export {
   FEEDS,
   FLEET_NODE_STATES,
   SEVERITIES,
+  TASK_STATUSES,
   TERMINAL_ACTION_STATUSES,
 } from './contract';
 export type * from './contract';

@@ -14,6 +14,10 @@ export interface EventFeedOptions {
   paused: boolean;
   /** Set false to skip SSE entirely (e.g. where EventSource is unavailable). */
   useSse?: boolean;
+  /** Only these kinds (`lineage.updated`) or families (`lineage.*`), filtered by the sidecar on the stream and the feeds. */
+  kinds?: string[];
+  /** How many recent events the backfill reads first (default 200; a panel that only wants news asks for 1). */
+  backfill?: number;
   /**
    * Read the fleet hub's feed of these nodes (empty: every node) instead of the sidecar's own. A sidecar that is not
    * a hub refuses it (`fleet_not_enabled`, `not_fleet_hub`): the feed then falls back to the sidecar's own events.
@@ -23,6 +27,11 @@ export interface EventFeedOptions {
 
 export interface EventFeedState {
   events: LookoutEvent[];
+  /**
+   * How many times events newer than any seen before arrived after the backfill (live or by polling): a panel that
+   * only needs to know that something changed (lineage, gallery) reloads when it moves.
+   */
+  changes: number;
   pending: number;
   mode: FeedMode;
   error?: string;
@@ -40,8 +49,12 @@ export function useEventFeed(o: EventFeedOptions): EventFeedState {
   const [error, setError] = useState<string>();
   const held = useRef<LookoutEvent[]>([]);
   const [pending, setPending] = useState(0);
+  const [changes, setChanges] = useState(0);
+  /** The newest event id seen since the subscription started; null until the backfill is in. */
+  const newestId = useRef<string | null>(null);
   const pausedRef = useRef(o.paused);
   const feedsKey = o.feeds.join(',');
+  const kindsKey = (o.kinds ?? []).join(',');
   const fleetKey = o.fleetNodes ? `fleet:${o.fleetNodes.join(',')}` : 'own';
   const [fallback, setFallback] = useState(false);
 
@@ -87,22 +100,46 @@ export function useEventFeed(o: EventFeedOptions): EventFeedState {
     setEvents([]);
     held.current = [];
     setPending(0);
+    newestId.current = null;
     setMode('connecting');
     setError(undefined);
 
+    /** Counts a change when events newer than any seen arrive after the backfill (ULIDs sort by time). */
+    const noteArrivals = (incoming: LookoutEvent[], backfill: boolean): void => {
+      let newest = newestId.current ?? '';
+      for (const e of incoming) {
+        if (e.id > newest) {
+          newest = e.id;
+        }
+      }
+      const grew = newestId.current !== null && newest > newestId.current;
+      newestId.current = newest;
+      if (grew && !backfill) {
+        setChanges((c) => c + 1);
+      }
+    };
+
     const severity = o.minSeverity === 'debug' ? undefined : o.minSeverity;
+    const kinds = kindsKey ? kindsKey.split(',') : undefined;
     const nodes = fallback ? null : (o.fleetNodes ?? null);
+    // One node (through the hub) or the sidecar itself; or the hub's feed of several nodes.
     const source = nodes
       ? {
-          feed: (f: FeedName) => fleetApi.feed(f, { limit: 200, since: newestTs, severity, node: nodes }),
-          streamUrl: () => fleetApi.streamUrl(feeds, severity, nodes),
+          feed: (f: FeedName, q: { limit: number; since?: string }) =>
+            fleetApi.feed(f, { ...q, kind: kindsKey || undefined, severity, node: nodes }),
+          streamUrl: () => fleetApi.streamUrl(feeds, severity, nodes, kinds),
         }
       : {
-          feed: (f: FeedName) => lookoutApi.feed(f, { limit: 200, since: newestTs, severity }),
-          streamUrl: () => lookoutApi.streamUrl(feeds, severity),
+          feed: (f: FeedName, q: { limit: number; since?: string }) =>
+            lookoutApi.feed(f, { ...q, kind: kindsKey || undefined, severity }),
+          streamUrl: () => lookoutApi.streamUrl(feeds, severity, kinds),
         };
-    const fetchFeeds = async (): Promise<void> => {
-      const pages = await Promise.all(feeds.map(async (f) => (await source.feed(f)).items));
+    const fetchFeeds = async (backfill = false): Promise<void> => {
+      const pages = await Promise.all(
+        feeds.map(
+          async (f) => (await source.feed(f, { limit: newestTs ? 200 : (o.backfill ?? 200), since: newestTs })).items
+        )
+      );
       const all = pages.flat();
       for (const e of all) {
         if (!newestTs || e.ts > newestTs) {
@@ -110,6 +147,7 @@ export function useEventFeed(o: EventFeedOptions): EventFeedState {
         }
       }
       if (!stopped) {
+        noteArrivals(all, backfill);
         push(all);
       }
     };
@@ -141,6 +179,7 @@ export function useEventFeed(o: EventFeedOptions): EventFeedState {
       es.addEventListener('lookout', (m: MessageEvent<string>) => {
         const e = parseEventData(m.data);
         if (e) {
+          noteArrivals([e], false);
           push([e]);
         }
       });
@@ -157,7 +196,7 @@ export function useEventFeed(o: EventFeedOptions): EventFeedState {
       };
     };
 
-    fetchFeeds().then(
+    fetchFeeds(true).then(
       () => !stopped && startSse(),
       (e: Error) => {
         if (stopped) {
@@ -180,8 +219,8 @@ export function useEventFeed(o: EventFeedOptions): EventFeedState {
         clearTimeout(pollTimer);
       }
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- feedsKey stands for o.feeds, fleetKey for o.fleetNodes
-  }, [feedsKey, fleetKey, fallback, lookoutApi, o.minSeverity, o.pollMs, o.useSse, push]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- feedsKey, kindsKey, fleetKey stand for o.feeds, o.kinds, o.fleetNodes
+  }, [feedsKey, kindsKey, fleetKey, fallback, lookoutApi, o.backfill, o.minSeverity, o.pollMs, o.useSse, push]);
 
-  return { events, pending, mode, error, flush };
+  return { events, changes, pending, mode, error, flush };
 }

@@ -2,7 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { SidecarContext } from '../../context';
-import { FEED_NAMES, FEEDS, type FeedName, type LookoutEvent, severitySchema } from '../../events/event';
+import {
+  EVENT_SOURCES,
+  FEED_NAMES,
+  FEEDS,
+  type FeedName,
+  type LookoutEvent,
+  eventSourceSchema,
+  severitySchema,
+} from '../../events/event';
 import type { EventsRepository } from '../../store/events-repository';
 import { type ApiRouter, notFound } from '../api-router';
 import { ApiError } from '../errors';
@@ -87,7 +95,12 @@ const statusSchema = z.looseObject({
     since: z.string().nullable(),
     fail_safe: z.string().optional(),
   }),
-  scheduler: z.looseObject({ paused: z.boolean() }),
+  scheduler: z.looseObject({
+    paused: z.boolean(),
+    actor: z.string().nullable().describe('Who paused or resumed it last (a person, a token, or guardian)'),
+    reason: z.string().nullable(),
+    since: z.string().nullable(),
+  }),
   incidents: z.looseObject({ open: z.number() }),
   workload_telemetry: z
     .object({
@@ -108,6 +121,11 @@ const statusSchema = z.looseObject({
     })
     .describe('The running policy (GET /api/v1/policy has all of it)'),
 });
+
+/** A stream kind filter: a dotted kind, or a family ending in `.*`. */
+const STREAM_KIND_PATTERN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?$/;
+const STREAM_KIND_MAX = 100;
+const STREAM_KINDS_MAX = 20;
 
 const atQuery = z.strictObject({
   at: z
@@ -285,6 +303,19 @@ export const feedParam = z.object({ feed: z.enum(FEED_NAMES as [FeedName, ...Fee
 
 export const streamQuery = z.strictObject({
   feeds: csvList(z.enum(FEED_NAMES as [FeedName, ...FeedName[]])).optional(),
+  source: csvList(eventSourceSchema)
+    .pipe(z.array(eventSourceSchema).max(EVENT_SOURCES.length))
+    .optional()
+    .describe('only these sources (within the feeds)'),
+  kind: csvList(
+    z
+      .string()
+      .max(STREAM_KIND_MAX, `at most ${STREAM_KIND_MAX} characters`)
+      .regex(STREAM_KIND_PATTERN, 'a kind (lineage.updated) or a family (lineage.*)')
+  )
+    .pipe(z.array(z.string()).max(STREAM_KINDS_MAX, `at most ${STREAM_KINDS_MAX} kinds`))
+    .optional()
+    .describe('only these kinds; `family.*` for a family (lineage.*)'),
   severity: severitySchema.optional(),
   last_event_id: z.string().max(64).optional(),
 });
@@ -318,6 +349,26 @@ export function feedPage(
     limit: query.limit + 1,
   });
   return pageBySeq(rows, query.limit, ({ seq: _s, ...e }) => e);
+}
+
+/**
+ * What a stream request asks for (this node's stream and the hub's fleet stream alike): the feeds (all when none),
+ * the sources within them (a source outside them is a 400), the kinds, and where to resume.
+ */
+export function streamFilters(
+  req: Request,
+  query: z.infer<typeof streamQuery>
+): { feeds: FeedName[]; sources: string[] | undefined; kinds: string[] | undefined; lastEventId: string | undefined } {
+  const lastEventId = lastEventIdOf(req, query.last_event_id);
+  const feeds: FeedName[] = query.feeds?.length ? query.feeds : ['all'];
+  const inFeeds = new Set<string>(feeds.flatMap((f) => [...FEEDS[f]]));
+  const outside = (query.source ?? []).filter((src) => !inFeeds.has(src));
+  if (outside.length) {
+    throw new ApiError('invalid_request', `query.source: ${outside.join(', ')} not in feeds ${feeds.join(', ')}`, [
+      { path: 'query.source', message: `allowed: ${[...inFeeds].join(', ')}`, code: 'invalid_value' },
+    ]);
+  }
+  return { feeds, sources: query.source, kinds: query.kind, lastEventId };
 }
 
 /** The stream's resume point: the Last-Event-ID header, else `?last_event_id=`; a 400 unless it is a ULID. */
@@ -543,7 +594,8 @@ export function registerCoreRoutes(
       method: 'get',
       path: '/api/v1/stream',
       access: 'viewer',
-      summary: 'Server-sent events of every new event; resumable with Last-Event-ID; keep-alive comments',
+      summary:
+        'Server-sent events of every new event, filtered by feed, source, kind and severity; resumable with Last-Event-ID; keep-alive comments',
       tags: ['read'],
       query: streamQuery,
       responses: {
@@ -556,12 +608,8 @@ export function registerCoreRoutes(
       },
     },
     ({ query, req, res }) => {
-      const lastEventId = lastEventIdOf(req, query.last_event_id);
-      stream.open(req, res, {
-        feeds: query.feeds?.length ? query.feeds : ['all'],
-        severity: query.severity,
-        lastEventId,
-      });
+      const { feeds, sources, kinds, lastEventId } = streamFilters(req, query);
+      stream.open(req, res, { feeds, sources, kinds, severity: query.severity, lastEventId });
     }
   );
 }

@@ -24,16 +24,21 @@ describe('gallery panel option migrations', () => {
     });
   });
 
-  describe('0.1.x, before the node picker', () => {
-    it('keeps its options and shows the sidecar the app talks to, as it did', () => {
+  describe('0.1.x', () => {
+    it('keeps its options and gains the polling interval used while the stream is down', () => {
       const o = { generation: 'g2', kind: 'pnl', pageSize: 10, tileWidth: 120 };
-      expect(migrateGalleryOptions(panel(o, '0.1.0'))).toEqual({ ...o, node: '' });
+      expect(migrateGalleryOptions(panel(o, '0.1.0'))).toEqual({ ...o, pollSeconds: 15, node: '' });
+    });
+
+    it('keeps a chosen polling interval', () => {
+      const o = { node: '', generation: 'g2', kind: 'pnl', pageSize: 10, tileWidth: 120, pollSeconds: 30 };
+      expect(migrateGalleryOptions(panel(o, '0.1.0'))).toEqual(o);
     });
   });
 
   describe('with the node picker (current)', () => {
-    it('keeps current options', () => {
-      const o = { node: 'trader-1', generation: 'g2', kind: 'pnl', pageSize: 10, tileWidth: 120 };
+    it('keeps the chosen node', () => {
+      const o = { node: 'trader-1', generation: 'g2', kind: 'pnl', pageSize: 10, tileWidth: 120, pollSeconds: 15 };
       expect(migrateGalleryOptions(panel(o, '0.1.0'))).toEqual(o);
     });
   });

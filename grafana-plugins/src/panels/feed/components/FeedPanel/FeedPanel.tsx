@@ -1,6 +1,6 @@
 import React, { useCallback, useMemo, useState } from 'react';
 import type { PanelProps } from '@grafana/data';
-import { Alert, Badge, EmptyState, useStyles2 } from '@grafana/ui';
+import { Alert, EmptyState, useStyles2 } from '@grafana/ui';
 import { createLookoutApi, type LookoutEvent } from '../../../../api';
 import { NodeScopeProvider } from '../../../../hooks/useNodeScope';
 import { nodeChoiceLabel, resolveNodeChoice } from '../../../../data/nodeChoice';
@@ -8,6 +8,7 @@ import { DecisionDrawer } from '../../../../components/DecisionDrawer';
 import { filterBySeverity } from '../../../../data/feed';
 import { currentOrgRole, hasRole } from '../../../../data/roles';
 import { useEventFeed } from '../../../../hooks/useEventFeed';
+import { StreamState } from '../../../../components/StreamState';
 import { TEST_IDS } from '../../../../testIds';
 import type { FeedOptions } from '../../types';
 import { FeedList } from '../FeedList';
@@ -52,8 +53,8 @@ export function FeedPanel({ options, height, replaceVariables }: PanelProps<Feed
       try {
         await createLookoutApi(fleetNodes ? e.node : null).ackIncident(id, 'Acknowledged from the Lookout feed panel');
         setAcked((cur) => new Set(cur).add(id));
-      } catch (e) {
-        setAckError(`Ack of ${id} failed: ${(e as Error).message}`);
+      } catch (err) {
+        setAckError(`Ack of ${id} failed: ${(err as Error).message}`);
       }
     },
     [fleetNodes]
@@ -67,21 +68,7 @@ export function FeedPanel({ options, height, replaceVariables }: PanelProps<Feed
   return (
     <div className={s.root} data-testid={TEST_IDS.feed.root}>
       <div className={s.header}>
-        <span data-testid={TEST_IDS.feed.mode}>
-          <Badge
-            text={feed.mode}
-            color={
-              feed.mode === 'live'
-                ? 'green'
-                : feed.mode === 'polling'
-                  ? 'blue'
-                  : feed.mode === 'error'
-                    ? 'red'
-                    : 'darkgrey'
-            }
-            icon={feed.mode === 'live' ? 'rss' : feed.mode === 'polling' ? 'sync' : 'exclamation-triangle'}
-          />
-        </span>
+        <StreamState mode={feed.mode} pollSeconds={options.pollSeconds} testId={TEST_IDS.feed.mode} />
         <span>
           {nodeChoiceLabel(choice) ? `${nodeChoiceLabel(choice)} · ` : ''}
           {options.feeds.join(', ')} · ≥ {options.minSeverity} · {events.length} events{paused ? ' · paused' : ''}
