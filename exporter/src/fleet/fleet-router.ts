@@ -14,6 +14,7 @@ import {
   type FleetKillState,
   fleetKillStateSchema,
   followReportSchema,
+  nodeRecordSchema,
   selectorSchema,
   selects,
 } from './fleet-schemas';
@@ -39,37 +40,33 @@ const fleetStreamQuery = streamQuery.extend(nodeFilter.shape);
 const actionParam = z.object({ name: z.enum(FLEET_ACTIONS) });
 const reasonSchema = z.string().trim().min(3, 'say why in at least 3 characters').max(1000);
 
+const record = nodeRecordSchema.shape;
+/** A node as the hub shows it: most of its membership record, and what the hub knows of it. */
 const fleetNodeSchema = z.object({
-  node: z.string(),
+  node: record.node,
   state: z.enum(NODE_STATES).describe('up, stale (no heartbeat for fleet.stale_after_ms), gone, or stopped'),
   heartbeat_at: z.string(),
   heartbeat_age_ms: z.number(),
-  version: z.string(),
-  url: z.string().nullable(),
-  group: z.string(),
-  labels: z.record(z.string(), z.string()),
-  hub: z.boolean(),
-  follow_kill: z.boolean(),
-  fail_safe: z.boolean(),
-  started_at: z.string(),
-  kill: z.object({
-    engaged: z.boolean(),
-    actor: z.string().nullable(),
-    reason: z.string().nullable(),
-    since: z.string().nullable(),
-    fail_safe: z.string().optional(),
-  }),
+  version: record.version,
+  url: record.url,
+  group: record.group,
+  labels: record.labels,
+  hub: record.hub,
+  follow_kill: record.follow_kill,
+  fail_safe: record.fail_safe,
+  started_at: record.started_at,
+  kill: record.kill,
   fleet_kill: followReportSchema.nullable().describe('What the node did with the fleet kill state, as it reported'),
   selected: z.boolean().describe('The current fleet kill state is for this node'),
   converged: z.boolean().describe('The node reported the current revision and its switch matches it'),
-  fleet_state_readable: z.boolean(),
-  outbox: z.object({ pending: z.number(), cursor_seq: z.number() }).nullable(),
+  fleet_state_readable: record.fleet_state_readable,
+  outbox: record.outbox,
   last_event: z
     .object({ id: z.string(), ts: z.string(), kind: z.string(), received_at: z.string() })
     .nullable()
     .describe('The newest event of the node in the hub feed'),
   hub_behind: z.boolean().describe('The node has newer events than the hub holds (in its outbox or in flight)'),
-  leases: z.array(z.string()),
+  leases: record.leases,
 });
 
 const killViewSchema = z.object({

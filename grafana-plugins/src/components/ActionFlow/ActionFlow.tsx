@@ -1,11 +1,12 @@
 import React, { useEffect, useMemo, useRef, useState } from 'react';
 import { cx } from '@emotion/css';
-import { Alert, Button, Field, LoadingPlaceholder, Modal, TextArea, useStyles2 } from '@grafana/ui';
+import { Alert, LoadingPlaceholder, Modal, useStyles2 } from '@grafana/ui';
 import { TERMINAL_ACTION_STATUSES, type ActionPlan, type ActionRecord } from '../../api';
 import { useLookoutApi } from '../../hooks/useNodeScope';
 import { newIdempotencyKey } from '../../data/ids';
 import { formatValue } from '../../data/format';
 import { TEST_IDS } from '../../testIds';
+import { ApplyButtonRow, ReasonField } from '../ApplyControls';
 import { getStyles } from './ActionFlow.styles';
 
 export interface ActionFlowProps {
@@ -179,15 +180,12 @@ export function ActionFlow({
               </Alert>
             )}
             {!record && (
-              <Field label="Reason" description="Recorded in the audit log with your Grafana user" required>
-                <TextArea
-                  data-testid={TEST_IDS.actionFlow.reason}
-                  value={reason}
-                  rows={2}
-                  placeholder="Why are you doing this?"
-                  onChange={(e) => setReason(e.currentTarget.value)}
-                />
-              </Field>
+              <ReasonField
+                value={reason}
+                onChange={setReason}
+                description="Recorded in the audit log with your Grafana user"
+                testId={TEST_IDS.actionFlow.reason}
+              />
             )}
             {record && (
               <div className={s.steps} role="status" aria-live="polite" data-testid={TEST_IDS.actionFlow.status}>
@@ -213,21 +211,15 @@ export function ActionFlow({
             )}
           </>
         )}
-        <Modal.ButtonRow>
-          <Button variant="secondary" fill="outline" onClick={onDismiss}>
-            {record ? 'Close' : 'Cancel'}
-          </Button>
-          {!record && (
-            <Button
-              variant="destructive"
-              data-testid={TEST_IDS.actionFlow.apply}
-              disabled={!plan || Boolean(blocked) || !reason.trim() || submitting}
-              onClick={onApply}
-            >
-              {submitting ? 'Applying…' : `Apply ${action}`}
-            </Button>
-          )}
-        </Modal.ButtonRow>
+        <ApplyButtonRow
+          applied={Boolean(record)}
+          onDismiss={onDismiss}
+          label={`Apply ${action}`}
+          submitting={submitting}
+          disabled={!plan || Boolean(blocked) || !reason.trim()}
+          onApply={onApply}
+          testId={TEST_IDS.actionFlow.apply}
+        />
       </div>
     </Modal>
   );

@@ -1,9 +1,10 @@
 import React, { useCallback, useEffect, useMemo, useState } from 'react';
-import { Alert, Button, Field, Input, LoadingPlaceholder, Modal, TextArea, useStyles2 } from '@grafana/ui';
+import { Alert, Button, Field, Input, LoadingPlaceholder, Modal, useStyles2 } from '@grafana/ui';
 import { fleetApi, type FleetAction, type FleetApplied, type FleetPlan, type FleetSelector } from '../../api';
 import { allSettled, type NodeProgress, parseLabelSelector, progressOf } from '../../data/fleet';
 import { newIdempotencyKey } from '../../data/ids';
 import { TEST_IDS } from '../../testIds';
+import { ApplyButtonRow, ReasonField } from '../ApplyControls';
 import { getStyles } from './FleetActionFlow.styles';
 
 export interface FleetActionFlowProps {
@@ -202,15 +203,12 @@ export function FleetActionFlow({
               </Alert>
             )}
             {!applied && (
-              <Field label="Reason" description="Recorded in the audit log of the hub and of every node" required>
-                <TextArea
-                  data-testid={TEST_IDS.fleetFlow.reason}
-                  value={reason}
-                  rows={2}
-                  placeholder="Why are you doing this?"
-                  onChange={(e) => setReason(e.currentTarget.value)}
-                />
-              </Field>
+              <ReasonField
+                value={reason}
+                onChange={setReason}
+                description="Recorded in the audit log of the hub and of every node"
+                testId={TEST_IDS.fleetFlow.reason}
+              />
             )}
             {applied && (
               <div role="status" aria-live="polite" data-testid={TEST_IDS.fleetFlow.summary}>
@@ -221,21 +219,15 @@ export function FleetActionFlow({
             )}
           </>
         )}
-        <Modal.ButtonRow>
-          <Button variant="secondary" fill="outline" onClick={onDismiss}>
-            {applied ? 'Close' : 'Cancel'}
-          </Button>
-          {!applied && (
-            <Button
-              variant="destructive"
-              data-testid={TEST_IDS.fleetFlow.apply}
-              disabled={!plan || !plan.allowed || !reason.trim() || submitting}
-              onClick={onApply}
-            >
-              {submitting ? 'Applying…' : `Apply ${TITLES[action].toLowerCase()}`}
-            </Button>
-          )}
-        </Modal.ButtonRow>
+        <ApplyButtonRow
+          applied={Boolean(applied)}
+          onDismiss={onDismiss}
+          label={`Apply ${TITLES[action].toLowerCase()}`}
+          submitting={submitting}
+          disabled={!plan || !plan.allowed || !reason.trim()}
+          onApply={onApply}
+          testId={TEST_IDS.fleetFlow.apply}
+        />
       </div>
     </Modal>
   );

@@ -1,0 +1,1 @@
+export { ApplyButtonRow, ReasonField } from './ApplyControls';
