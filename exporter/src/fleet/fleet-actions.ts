@@ -101,12 +101,13 @@ export class FleetActions {
         const follows = n.record.follow_kill;
         const selected = follows && selects(selector, { node: n.node, labels: n.record.labels });
         const from = n.record.kill.engaged;
-        const to = selected ? engage : from;
+        // A fleet release ends only an engagement the fleet made: a node stopped locally stays stopped.
+        const to = selected ? (engage ? true : from && !n.record.kill_by_fleet) : from;
         let note: string | null = null;
         if (!follows) note = 'does not follow the fleet kill switch (fleet.follow_kill is off)';
         else if (selected && n.state !== 'up') note = `${n.state}: follows the fleet state when it is back`;
-        else if (selected && !engage && from && n.record.kill.actor !== null && !n.record.fleet_kill)
-          note = 'engaged locally, not by the fleet: a fleet release leaves it engaged';
+        else if (selected && !engage && from && !n.record.kill_by_fleet)
+          note = `engaged locally by ${n.record.kill.actor ?? 'unknown'}, not by the fleet: a fleet release leaves it engaged`;
         return {
           node: n.node,
           state: n.state,

@@ -89,6 +89,7 @@ export const nodeRecordSchema = z.object({
     fail_safe: z.string().optional(),
   }),
   fleet_kill: followReportSchema.nullable(),
+  kill_by_fleet: z.boolean().describe('The switch is engaged by the fleet (or the fail-safe): a fleet release ends it'),
   fleet_state_readable: z.boolean(),
   outbox: z.object({ pending: z.number(), cursor_seq: z.number() }).nullable(),
   last_event: z.object({ id: z.string().nullable() }),

@@ -77,8 +77,13 @@ export class KillFollower implements Part {
   }
 
   /** What the membership record carries. */
-  status(): { report: FollowReport | null; readable: boolean } {
-    return { report: this.local.report, readable: this.readable };
+  status(): { report: FollowReport | null; readable: boolean; byFleet: boolean } {
+    const since = this.deps.killSwitch.state().since;
+    return {
+      report: this.local.report,
+      readable: this.readable,
+      byFleet: this.local.engaged_by !== null && since !== null && since === this.local.engaged_since,
+    };
   }
 
   /** The fleet kill state as last known here, and whether it selects this node. */

@@ -11,7 +11,7 @@ export interface MembershipSources {
   /** The URL the hub reaches this sidecar at. */
   url: () => string | null;
   outbox: () => { pending: number; cursor_seq: number } | null;
-  follow: () => { report: FollowReport | null; readable: boolean };
+  follow: () => { report: FollowReport | null; readable: boolean; byFleet: boolean };
   /** The fleet kill state as last read here. */
   known: () => { revision: number; state: FleetKillState | null; engagedForMe: boolean };
   leases: () => { key: string; leader: boolean; holder: string | null }[];
@@ -102,6 +102,7 @@ export class Membership implements Part {
         ...(kill.fail_safe ? { fail_safe: kill.fail_safe } : {}),
       },
       fleet_kill: follow.report,
+      kill_by_fleet: kill.engaged && follow.byFleet,
       fleet_state_readable: follow.readable,
       outbox: this.sources.outbox(),
       last_event: { id: ctx.events.repo.lastId() },

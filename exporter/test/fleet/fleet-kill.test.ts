@@ -138,6 +138,46 @@ describe('fleet kill switch on a three-server JetStream cluster', () => {
     await verifiedAt(rel.applied['revision'] as number, false, ['node-a', 'node-b']);
   });
 
+  it('a fleet release leaves a node stopped locally as it is, and the plan says so before apply', async () => {
+    const c = nodes[2]!;
+    // An operator stops node-c on the node itself, before any fleet command.
+    const plan = await c.t.call('POST', '/api/v1/actions/kill/plan', { as: 'operator', body: {} });
+    const own = await c.t.call('POST', '/api/v1/actions/kill/apply', {
+      as: 'operator',
+      body: { plan_id: (plan.body as { plan_id: string }).plan_id, reason: 'local stop on node-c' },
+      headers: { 'idempotency-key': 'local-stop-node-c' },
+    });
+    expect(own.status).toBe(202);
+    await waitFor(() => c.t.sidecar.control.actions.get((own.body as { id: string }).id)?.status === 'verified');
+    const kill = await fleetAct(hub.t, 'kill', { caller: alice, reason: 'fleet stop over a local one' });
+    await verifiedAt(kill.applied['revision'] as number, true, ['node-a', 'node-b']);
+    await waitFor(async () => {
+      const n = (await fleetView(hub.t)).nodes.find((x) => x.node === 'node-c');
+      return n?.fleet_kill?.revision === kill.applied['revision'] && n.fleet_kill.status === 'unchanged';
+    });
+    const release = await fleetAct(hub.t, 'kill_release', { caller: alice, reason: 'fleet stop over' });
+    const diff = (release.plan['nodes'] as { node: string; to: { engaged: boolean }; note: string | null }[]).find(
+      (n) => n.node === 'node-c'
+    )!;
+    expect([diff.to.engaged, diff.note]).toEqual([true, expect.stringContaining('engaged locally by operator')]);
+    await verifiedAt(release.applied['revision'] as number, false, ['node-a', 'node-b']);
+    await waitFor(async () => {
+      const n = (await fleetView(hub.t)).nodes.find((x) => x.node === 'node-c');
+      return n?.fleet_kill?.revision === release.applied['revision'] && n.fleet_kill.status === 'held_locally';
+    });
+    expect(c.t.sidecar.control.killSwitch.state()).toMatchObject({ engaged: true, actor: 'operator' });
+    expect(c.sim!.getState().killed).toBe(true);
+    // Released where it was stopped.
+    const rel = await c.t.call('POST', '/api/v1/actions/kill_release/plan', { as: 'admin', body: {} });
+    const ok = await c.t.call('POST', '/api/v1/actions/kill_release/apply', {
+      as: 'admin',
+      body: { plan_id: (rel.body as { plan_id: string }).plan_id, reason: 'local stop over' },
+      headers: { 'idempotency-key': 'local-release-node-c' },
+    });
+    expect(ok.status).toBe(202);
+    await waitFor(() => !c.t.sidecar.control.killSwitch.isEngaged() && !c.sim!.getState().killed);
+  });
+
   it('refuses a Viewer the fleet actions, and an Editor the release', async () => {
     const viewerPlan = await hub.t.call('POST', '/api/v1/fleet/actions/kill/plan', { ...vic, body: {} });
     expect([viewerPlan.status, (viewerPlan.body as { error: { code: string } }).error.code]).toEqual([

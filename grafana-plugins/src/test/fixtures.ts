@@ -501,6 +501,7 @@ export function makeFleetNode(node: string, over: Partial<FleetNode> = {}): Flee
       fail_safe: false,
       started_at: FIXED_TS,
       kill: { engaged: false, actor: null, reason: null, since: null },
+      kill_by_fleet: false,
       fleet_kill: null,
       selected: false,
       converged: true,

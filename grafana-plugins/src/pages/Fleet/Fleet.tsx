@@ -168,7 +168,13 @@ export function Fleet(): React.JSX.Element {
                       </td>
                       <td>
                         {n.kill.engaged ? <Badge text="engaged" color="red" /> : <Badge text="running" color="green" />}
-                        {n.kill.engaged && n.kill.actor ? <span className={s.muted}> by {n.kill.actor}</span> : null}
+                        {n.kill.engaged && n.kill.actor ? (
+                          <span className={s.muted}>
+                            {' '}
+                            by {n.kill.actor}
+                            {n.kill_by_fleet ? ' (fleet)' : ' (held locally)'}
+                          </span>
+                        ) : null}
                       </td>
                       <td>
                         {n.follow_kill ? reportText(n) : <span className={s.muted}>does not follow</span>}
