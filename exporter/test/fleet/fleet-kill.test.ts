@@ -152,8 +152,8 @@ describe('fleet kill switch on a three-server JetStream cluster', () => {
     const kill = await fleetAct(hub.t, 'kill', { caller: alice, reason: 'fleet stop over a local one' });
     await verifiedAt(kill.applied['revision'] as number, true, ['node-a', 'node-b']);
     await waitFor(async () => {
-      const n = (await fleetView(hub.t)).nodes.find((x) => x.node === 'node-c');
-      return n?.fleet_kill?.revision === kill.applied['revision'] && n.fleet_kill.status === 'unchanged';
+      const report = (await fleetView(hub.t)).nodes.find((x) => x.node === 'node-c')?.fleet_kill;
+      return !!report && report.revision === kill.applied['revision'] && report.status === 'unchanged';
     });
     const release = await fleetAct(hub.t, 'kill_release', { caller: alice, reason: 'fleet stop over' });
     const diff = (release.plan['nodes'] as { node: string; to: { engaged: boolean }; note: string | null }[]).find(
@@ -162,8 +162,8 @@ describe('fleet kill switch on a three-server JetStream cluster', () => {
     expect([diff.to.engaged, diff.note]).toEqual([true, expect.stringContaining('engaged locally by operator')]);
     await verifiedAt(release.applied['revision'] as number, false, ['node-a', 'node-b']);
     await waitFor(async () => {
-      const n = (await fleetView(hub.t)).nodes.find((x) => x.node === 'node-c');
-      return n?.fleet_kill?.revision === release.applied['revision'] && n.fleet_kill.status === 'held_locally';
+      const report = (await fleetView(hub.t)).nodes.find((x) => x.node === 'node-c')?.fleet_kill;
+      return !!report && report.revision === release.applied['revision'] && report.status === 'held_locally';
     });
     expect(c.t.sidecar.control.killSwitch.state()).toMatchObject({ engaged: true, actor: 'operator' });
     expect(c.sim!.getState().killed).toBe(true);
