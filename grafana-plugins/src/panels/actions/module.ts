@@ -1,5 +1,5 @@
 import { PanelPlugin } from '@grafana/data';
-import { addNodeOption } from '../nodeOption';
+import { nodeOption } from '../nodeOption';
 import { multiSelectOptions } from '../multiSelectOptions';
 import { ActionsPanel } from './components/ActionsPanel';
 import { migrateActionsOptions } from './migrations';
@@ -8,10 +8,12 @@ import { BUILTIN_ACTIONS, DEFAULT_ACTIONS_OPTIONS, type ActionsOptions } from '.
 export const plugin = new PanelPlugin<ActionsOptions>(ActionsPanel)
   .setMigrationHandler(migrateActionsOptions)
   .setPanelOptions((builder) =>
-    addNodeOption(
-      builder,
-      'The node these buttons act on: a node name or ${node:csv}, through the hub (the node checks your role); empty: the sidecar the app talks to'
-    )
+    builder
+      .addTextInput(
+        nodeOption(
+          'The node these buttons act on: a node name or ${node:csv}, through the hub (the node checks your role); empty: the sidecar the app talks to'
+        )
+      )
       .addMultiSelect({
         path: 'buttons',
         name: 'Actions',

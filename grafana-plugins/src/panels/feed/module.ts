@@ -1,5 +1,5 @@
 import { PanelPlugin } from '@grafana/data';
-import { addNodeOption } from '../nodeOption';
+import { nodeOption } from '../nodeOption';
 import { FEEDS, SEVERITIES } from '../../api';
 import { multiSelectOptions } from '../multiSelectOptions';
 import { FeedPanel } from './components/FeedPanel';
@@ -9,10 +9,12 @@ import { DEFAULT_FEED_OPTIONS, type FeedOptions } from './types';
 export const plugin = new PanelPlugin<FeedOptions>(FeedPanel)
   .setMigrationHandler(migrateFeedOptions)
   .setPanelOptions((builder) =>
-    addNodeOption(
-      builder,
-      'Whose events: empty for the sidecar the app talks to; a node name, several, or ${node:csv} with All for the fleet hub’s feed of those nodes'
-    )
+    builder
+      .addTextInput(
+        nodeOption(
+          'Whose events: empty for the sidecar the app talks to; a node name, several, or ${node:csv} with All for the fleet hub’s feed of those nodes'
+        )
+      )
       .addMultiSelect({
         path: 'feeds',
         name: 'Feeds',

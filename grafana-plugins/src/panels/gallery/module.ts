@@ -1,5 +1,5 @@
 import { PanelPlugin } from '@grafana/data';
-import { addNodeOption } from '../nodeOption';
+import { nodeOption } from '../nodeOption';
 import { GalleryPanel } from './components/GalleryPanel';
 import { migrateGalleryOptions } from './migrations';
 import { DEFAULT_GALLERY_OPTIONS, type GalleryOptions } from './types';
@@ -7,10 +7,12 @@ import { DEFAULT_GALLERY_OPTIONS, type GalleryOptions } from './types';
 export const plugin = new PanelPlugin<GalleryOptions>(GalleryPanel)
   .setMigrationHandler(migrateGalleryOptions)
   .setPanelOptions((builder) =>
-    addNodeOption(
-      builder,
-      'The node whose calibration images this panel shows: a node name or ${node:csv}, through the hub; empty: the sidecar the app talks to'
-    )
+    builder
+      .addTextInput(
+        nodeOption(
+          'The node whose calibration images this panel shows: a node name or ${node:csv}, through the hub; empty: the sidecar the app talks to'
+        )
+      )
       .addTextInput({
         path: 'generation',
         name: 'Generation',

@@ -1,5 +1,5 @@
 import { PanelPlugin } from '@grafana/data';
-import { addNodeOption } from '../nodeOption';
+import { nodeOption } from '../nodeOption';
 import { LineagePanel } from './components/LineagePanel';
 import { migrateLineageOptions } from './migrations';
 import { DEFAULT_LINEAGE_OPTIONS, type LineageOptions } from './types';
@@ -7,10 +7,12 @@ import { DEFAULT_LINEAGE_OPTIONS, type LineageOptions } from './types';
 export const plugin = new PanelPlugin<LineageOptions>(LineagePanel)
   .setMigrationHandler(migrateLineageOptions)
   .setPanelOptions((builder) =>
-    addNodeOption(
-      builder,
-      'The node whose lineage this panel shows: a node name or ${node:csv} (the dashboard variable), through the hub; empty: the sidecar the app talks to'
-    )
+    builder
+      .addTextInput(
+        nodeOption(
+          'The node whose lineage this panel shows: a node name or ${node:csv} (the dashboard variable), through the hub; empty: the sidecar the app talks to'
+        )
+      )
       .addBooleanSwitch({
         path: 'showSummary',
         name: 'Show summary',
