@@ -88,6 +88,7 @@ export function buildContext(config: Config, opts: StartOptions = {}): SidecarCo
   const events = new EventLog(db, config.node, core, log, storeHealth);
   storeHealth.setRecorder((e) => events.append({ source: 'heartbeat', subject: config.node, ...e }));
   const telemetryRepo = new TelemetryRepository(db);
+  telemetryRepo.setHistoryLimits({ maxSeries: config.telemetry.history_max_series });
   const ctx: SidecarContext = {
     config,
     version: VERSION,

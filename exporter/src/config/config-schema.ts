@@ -345,6 +345,27 @@ const telemetrySchema = z
       .max(1_000_000)
       .default(10_000)
       .describe('Workload series held at most; a new series beyond it is refused and counted (series_limit)'),
+    history_max_series: z
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000)
+      .default(1000)
+      .describe(
+        'Series whose every value is kept with its receipt time for backtests (labeled ones included); samples ' +
+          'of further series are counted, not kept (0: no history)'
+      ),
+    history_max_age_days: z
+      .number()
+      .positive()
+      .default(8)
+      .describe('Telemetry history older than this is deleted (the longest range a store backtest can replay)'),
+    history_max_rows: z
+      .number()
+      .int()
+      .min(1000)
+      .default(50_000_000)
+      .describe('Telemetry history rows kept at most; the oldest go first (about 20 bytes a row)'),
   })
   .prefault({});
 

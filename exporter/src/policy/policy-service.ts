@@ -106,6 +106,8 @@ export class PolicyService implements Part {
       text: null,
       warnings: [],
     };
+    // Decisions record the policy version they were made under, the inline config's too.
+    deps.guardian.setPolicy(deps.guardian.policy(), this.running.version);
     this.reloads = ctx.metrics.counter({
       name: 'lookout_policy_reloads_total',
       help: 'Policy file loads, by outcome (applied, rejected, unchanged)',
@@ -233,7 +235,7 @@ export class PolicyService implements Part {
   ): void {
     const previous = this.running.version;
     // One synchronous step: guardian and scheduler ticks run on the same thread, so none sees half.
-    this.deps.guardian.setPolicy({ rules: document.guardian.rules, playbooks: document.guardian.playbooks });
+    this.deps.guardian.setPolicy({ rules: document.guardian.rules, playbooks: document.guardian.playbooks }, version);
     this.deps.scheduler.setPolicies(document.scheduler.policies);
     this.running = {
       version,
