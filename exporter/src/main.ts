@@ -28,8 +28,10 @@ import { ActionService, actionsRoutes } from './actions';
 import { Guardian, GuardrailsRepository, IncidentService, KillSwitch, incidentsRoutes } from './guardian';
 import { Scheduler, schedulerRoutes } from './scheduler';
 import { AuditLog, auditRoutes } from './audit';
-import { PolicyService, policyRoutes } from './policy';
+import { PolicyService, policyApplyAction, policyRoutes } from './policy';
+import { PLANNED_ACTIONS } from './actions/actions-config';
 import { AlertmanagerService, alertmanagerRoutes } from './alertmanager';
+import { BacktestService, backtestRoutes } from './backtest';
 
 export interface StartOptions {
   logger?: Logger;
@@ -50,6 +52,7 @@ export interface ControlPlane {
   scheduler: Scheduler;
   audit: AuditLog;
   policy: PolicyService;
+  backtests: BacktestService;
 }
 
 export interface Sidecar {
@@ -66,6 +69,8 @@ export interface Sidecar {
   control: ControlPlane;
   stop(): Promise<void>;
 }
+
+const isPlannedAction = (name: string): boolean => (PLANNED_ACTIONS as readonly string[]).includes(name);
 
 /** Opens the store and builds what every part uses. No I/O beyond the data folder. */
 export function buildContext(config: Config, opts: StartOptions = {}): SidecarContext {
@@ -204,8 +209,11 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     guardian,
     scheduler: sched,
     audit,
-    actions: () => actions.definitions().map((d) => d.name),
+    // A playbook or policy may not name policy_apply: it is planned with evidence, never run in one step.
+    actions: () => actions.definitions().flatMap((d) => (isPlannedAction(d.name) ? [] : [d.name])),
   });
+  const backtests = new BacktestService(ctx, { policy, guardian });
+  actions.registerPlanned(policyApplyAction({ policy, backtests, planWindowMs: config.backtest.plan_window }));
   const http = new HttpServer(ctx, tokens.tokens, [
     diagnosticsRoutes(diagnostics.service),
     agentsRoutes(agents.service),
@@ -214,6 +222,7 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     schedulerRoutes(sched),
     auditRoutes(audit),
     policyRoutes(policy),
+    backtestRoutes(backtests),
     alertmanagerRoutes(new AlertmanagerService(ctx, incidents)),
   ]);
   http.setControlHook(audit.hook());
@@ -231,6 +240,7 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     policy,
     sched,
     guardian,
+    backtests,
     http,
   ];
   const started: Part[] = [];
@@ -271,7 +281,7 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     adminTokenFile: tokens.generatedFile,
     http,
     agents: agents.service,
-    control: { actions, killSwitch, incidents, guardian, scheduler: sched, audit, policy },
+    control: { actions, killSwitch, incidents, guardian, scheduler: sched, audit, policy, backtests },
     stop: () => (stopping ??= stopAll()),
   };
 }

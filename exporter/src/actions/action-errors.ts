@@ -60,6 +60,25 @@ export class InterlockError extends ActionRefusedError {
     return { interlocks: this.interlocks };
   }
 }
+/** A planner refused the plan's params (an invalid policy, a backtest that cannot run now, …). */
+export class PlanRefusedError extends ActionRefusedError {
+  override name = 'PlanRefusedError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    private readonly extra?: unknown
+  ) {
+    super(message);
+  }
+  override get details(): unknown {
+    return this.extra;
+  }
+}
+/** An action that needs an asynchronous plan (its evidence) cannot be run in one synchronous step. */
+export class PlanRequiredError extends ActionRefusedError {
+  override name = 'PlanRequiredError';
+  readonly code = 'conflict';
+}
 export class ActionNotFoundError extends Error {
   override name = 'ActionNotFoundError';
 }

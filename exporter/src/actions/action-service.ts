@@ -21,6 +21,7 @@ import {
 import {
   ActionForbiddenError,
   IdempotencyMismatchError,
+  PlanRequiredError,
   InterlockError,
   PlanConflictError,
   PlanExpiredError,
@@ -39,6 +40,31 @@ export interface ControlState {
   cooldown: { until: string | null };
   /** Shown in the plan, not part of the fingerprint: telemetry moves every tick. */
   workload: { state_active: number | null };
+  /** What a planned action changes (policy_apply: the running policy version); part of the fingerprint. */
+  target?: Record<string, unknown>;
+}
+
+/**
+ * An action whose plan is computed asynchronously and carries evidence (policy_apply runs a backtest),
+ * registered by the composition root. Its plan is made through `planAsync` only: it cannot be run in
+ * one synchronous step (the scheduler, a guardian playbook, a classic alias).
+ */
+export interface PlannedAction {
+  name: string;
+  summary: string;
+  access: 'operator' | 'admin';
+  executor: Executor;
+  /** Params → the params to keep (resolved), what would change, and the evidence. Throws PlanRefusedError. */
+  plan(
+    params: Record<string, unknown>,
+    caller: Caller
+  ): Promise<{ params: Record<string, unknown>; changes: Change[]; evidence: Record<string, unknown> }>;
+  /** What the plan is bound to besides the common state: a change between plan and apply makes it stale. */
+  state(): Record<string, unknown>;
+  /** This action's own interlocks, judged at plan and again at apply. */
+  interlocks(params: Record<string, unknown>): Interlock[];
+  /** It may run while the kill switch is engaged. */
+  whileKilled: boolean;
 }
 
 /** What an applied action must make true, checked until its deadline. */
@@ -125,6 +151,7 @@ export class ActionService implements Part {
   readonly name = 'actions';
   readonly repo: ActionsRepository;
   private readonly defs = new Map<string, ActionDefinition>();
+  private readonly planned = new Map<string, PlannedAction>();
   private readonly running = new Set<Promise<void>>();
   private readonly cancels = new Set<() => void>();
   private stopped = false;
@@ -204,6 +231,19 @@ export class ActionService implements Part {
     await Promise.allSettled([...this.running]);
   }
 
+  /** Registers an action planned asynchronously with evidence (policy_apply). */
+  registerPlanned(p: PlannedAction): void {
+    this.planned.set(p.name, p);
+    this.defs.set(p.name, {
+      name: p.name,
+      summary: p.summary,
+      builtin: true,
+      access: p.access,
+      executor: p.executor,
+      cooldownMs: 0,
+    });
+  }
+
   definitions(): ActionDefinition[] {
     return [...this.defs.values()];
   }
@@ -242,6 +282,7 @@ export class ActionService implements Part {
       },
       cooldown: { until: cooldown?.until ?? null },
       workload: { state_active: stateActive ? stateActive.value : null },
+      ...(this.planned.has(action) ? { target: this.planned.get(action)!.state() } : {}),
     };
   }
 
@@ -297,7 +338,8 @@ export class ActionService implements Part {
     const changes: Change[] = [];
     const interlocks: Interlock[] = [];
     const resolved: Record<string, unknown> = { ...params };
-    if (state.kill_switch.engaged && def.name !== 'kill_release') {
+    const planned = this.planned.get(def.name);
+    if (state.kill_switch.engaged && def.name !== 'kill_release' && !planned?.whileKilled) {
       interlocks.push({
         code: 'kill_switch_engaged',
         message: 'the kill switch is engaged: only kill_release may run',
@@ -354,6 +396,11 @@ export class ActionService implements Part {
         changes.push({ field: 'guardrails.cooldowns', from: state.guardrails.cooldowns, to: 0 });
         break;
       default:
+        if (planned) {
+          // Its changes come from its asynchronous plan; here only its interlocks are judged (again at apply).
+          interlocks.push(...planned.interlocks(params));
+          break;
+        }
         changes.push({ field: `action.${def.name}`, from: null, to: 'run' });
         if (def.custom) {
           const cur = this.ctx.telemetryRepo.latestValue(def.custom.metric);
@@ -372,31 +419,60 @@ export class ActionService implements Part {
   plan(name: string, caller: Caller, opts: PlanOptions = {}): Plan {
     const def = this.definition(name);
     this.authorize(def, caller);
+    if (this.planned.has(name)) {
+      throw new PlanRequiredError(
+        `${name} is planned through POST /api/v1/actions/${name}/plan (its plan gathers evidence first); it cannot run in one step`
+      );
+    }
     const breakGlass = !!opts.breakGlass;
     if (breakGlass && caller.role !== 'admin') throw new ActionForbiddenError('break-glass needs an admin token');
     if (breakGlass && name !== 'flush_guardrails')
       throw new ActionForbiddenError('break-glass applies to flush_guardrails only');
-    const params = opts.params ?? {};
-    const state = this.state(name);
-    const { changes, interlocks, resolved } = this.judge(def, params, state, breakGlass);
+    return this.makePlan(def, caller, opts.params ?? {}, breakGlass, null);
+  }
+
+  /**
+   * A plan for any action: an action registered with `registerPlanned` gathers its changes and
+   * evidence first (asynchronously); every other one is planned as by `plan`.
+   */
+  async planAsync(name: string, caller: Caller, opts: PlanOptions = {}): Promise<Plan> {
+    const planned = this.planned.get(name);
+    if (!planned) return this.plan(name, caller, opts);
+    const def = this.definition(name);
+    this.authorize(def, caller);
+    if (opts.breakGlass) throw new ActionForbiddenError('break-glass applies to flush_guardrails only');
+    const p = await planned.plan(opts.params ?? {}, caller);
+    return this.makePlan(def, caller, p.params, false, { changes: p.changes, evidence: p.evidence });
+  }
+
+  private makePlan(
+    def: ActionDefinition,
+    caller: Caller,
+    params: Record<string, unknown>,
+    breakGlass: boolean,
+    gathered: { changes: Change[]; evidence: Record<string, unknown> } | null
+  ): Plan {
+    const state = this.state(def.name);
+    const judged = this.judge(def, params, state, breakGlass);
     const now = Date.now();
     const ttl = breakGlass
       ? Math.min(this.ctx.config.actions.plan_ttl, this.ctx.config.actions.break_glass_ttl)
       : this.ctx.config.actions.plan_ttl;
     const plan: Plan = {
       id: this.ctx.events.newId(),
-      action: name,
-      params: resolved,
+      action: def.name,
+      params: judged.resolved,
       state: state as unknown as Record<string, unknown>,
       fingerprint: ActionService.fingerprint(state),
-      changes,
-      interlocks,
-      allowed: interlocks.every((i) => i.overridden),
+      changes: gathered ? gathered.changes : judged.changes,
+      interlocks: judged.interlocks,
+      allowed: judged.interlocks.every((i) => i.overridden),
       break_glass: breakGlass,
       actor: caller.actor,
       created_at: new Date(now).toISOString(),
       expires_at: new Date(now + ttl).toISOString(),
       action_id: null,
+      evidence: gathered ? gathered.evidence : null,
     };
     this.repo.insertPlan(plan);
     return plan;

@@ -11,6 +11,8 @@ export const BUILTIN_ACTIONS = [
   'flush_guardrails',
 ] as const;
 export type BuiltinAction = (typeof BUILTIN_ACTIONS)[number];
+/** Built-in actions planned asynchronously with evidence, registered by the composition root. */
+export const PLANNED_ACTIONS = ['policy_apply'] as const;
 
 export const executorConfigSchema = z.discriminatedUnion('type', [
   z.strictObject({
@@ -49,7 +51,7 @@ export const customActionSchema = z.strictObject({
     .string()
     .regex(/^[a-z][a-z0-9_]{0,63}$/)
     .refine(
-      (n) => !(BUILTIN_ACTIONS as readonly string[]).includes(n),
+      (n) => ![...BUILTIN_ACTIONS, ...PLANNED_ACTIONS].includes(n as BuiltinAction),
       'a custom action may not reuse a built-in name'
     ),
   summary: z.string().max(200).default(''),

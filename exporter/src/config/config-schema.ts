@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { actionsConfigSchema } from '../actions/actions-config';
+import { backtestConfigSchema } from '../backtest/backtest-config';
 import { guardianConfigSchema } from '../guardian/guardian-config';
 import { schedulerConfigSchema } from '../scheduler/scheduler-config';
 
@@ -444,6 +445,7 @@ export const configSchema = z
     telemetry: telemetrySchema.describe('Workload telemetry: staleness TTL and series limit'),
     policy: policySchema.describe('Policy file: the guardian rules and scheduler policies, hot reloaded'),
     alertmanager: alertmanagerSchema.describe('Alertmanager webhook: how firing alerts become incidents'),
+    backtest: backtestConfigSchema.describe('Guardian backtests: range limits, the Prometheus source, results kept'),
   })
   .superRefine((c, ctx) => {
     // One source of rules: a policy file replaces the inline ones wholesale, so both at once is a mistake.
