@@ -102,7 +102,6 @@ describe('backtest replay', () => {
   let t: TestSidecar;
   let clock = 0;
   const t0 = Math.floor((Date.now() - (SECONDS + 120) * 1000) / 1000) * 1000;
-  const end = t0 + (SECONDS - 1) * 1000;
   const at = (k: number): string => new Date(t0 + k * 1000).toISOString();
 
   beforeAll(async () => {
