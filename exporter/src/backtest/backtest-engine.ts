@@ -325,7 +325,7 @@ export async function runEngine(spec: EngineSpec, inputs: ReplayInputs, control:
     // The history up to this tick: what the live guardian had received by then.
     for (;;) {
       if (rowIdx >= page.length) {
-        if (historyDone) break;
+        if (historyDone || now <= inputs.history.covered()) break;
         try {
           page = await inputs.history.nextPage();
         } catch (err) {

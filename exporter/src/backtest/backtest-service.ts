@@ -78,6 +78,8 @@ interface ActiveRun {
   ticksTotal: number;
   ticksDone: number;
   cancel: boolean;
+  /** Aborts a history request in flight when the run is cancelled. */
+  abort: AbortController;
   done: Promise<void>;
 }
 
@@ -150,6 +152,7 @@ export class BacktestService implements Part {
     const a = this.active;
     if (!a) return;
     a.cancel = true;
+    a.abort.abort();
     await a.done;
   }
 
@@ -190,6 +193,7 @@ export class BacktestService implements Part {
     const a = this.active;
     if (!a || a.id !== id) throw new BacktestEndedError(`backtest ${id} already ended (${run.status})`);
     a.cancel = true;
+    a.abort.abort();
     await a.done;
     return this.get(id);
   }
@@ -394,7 +398,14 @@ export class BacktestService implements Part {
       created_at: new Date().toISOString(),
       finished_at: null,
     });
-    const active: ActiveRun = { id: run.id, ticksTotal, ticksDone: 0, cancel: false, done: Promise.resolve() };
+    const active: ActiveRun = {
+      id: run.id,
+      ticksTotal,
+      ticksDone: 0,
+      cancel: false,
+      abort: new AbortController(),
+      done: Promise.resolve(),
+    };
     this.active = active;
     active.done = this.execute(run, set, rules, skipped, { from, to, tick, tolerance, matchWindow }, active).finally(
       () => {
@@ -429,7 +440,8 @@ export class BacktestService implements Part {
     source: BacktestSource,
     from: number,
     to: number,
-    tick: number
+    tick: number,
+    signal: AbortSignal
   ): TelemetryHistory {
     const names = [...new Set(rules.flatMap((r) => (r.type === 'threshold' ? [r.metric] : [])))];
     const withSnapshots = rules.some((r) => r.type === 'telemetry_stale');
@@ -445,6 +457,7 @@ export class BacktestService implements Part {
         stepMs: tick,
         chunkPoints: cfg.prometheus_chunk_points,
         timeoutMs: cfg.prometheus_timeout_ms,
+        signal,
       });
     }
     // Series received up to stale_after before the range are still fresh at its first tick.
@@ -481,7 +494,7 @@ export class BacktestService implements Part {
           chartPoints: this.ctx.config.backtest.chart_points,
         },
         {
-          history: this.history(set, rules, run.source, r.from, r.to, r.tick),
+          history: this.history(set, rules, run.source, r.from, r.to, r.tick, active.abort.signal),
           flushes: this.recorded.flushes(r.from, r.to),
           resolutions: this.recorded.resolutions(r.from, r.to, names),
           starts: this.recorded.starts(r.from, r.to),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type SampleType, RESERVED_LABELS, exportNameOf, seriesKey } from '../telemetry';
 import type { HistoryRow } from '../store/telemetry-repository';
-import { HistorySourceError } from './backtest-errors';
+import { BacktestCancelledError, HistorySourceError } from './backtest-errors';
 import type { HistorySeriesMeta, TelemetryHistory } from './telemetry-history';
 
 /** A signal to read: its telemetry name and type (which decides its exported name). */
@@ -24,6 +24,8 @@ export interface PrometheusHistoryOptions {
   chunkPoints: number;
   /** Timeout of one request. */
   timeoutMs: number;
+  /** Aborted when the run is cancelled: a request in flight stops at once. */
+  signal?: AbortSignal;
 }
 
 const matrixSchema = z.object({
@@ -71,6 +73,11 @@ export class PrometheusHistory implements TelemetryHistory {
     return { rows: this.rows, series: this.metas.size };
   }
 
+  covered(): number {
+    // Chunks end on a step; everything before the next chunk's start has been read.
+    return this.next > this.opts.to ? Infinity : this.next - 1;
+  }
+
   private sidOf(name: string, labels: Record<string, string>): number {
     const own: Record<string, string> = {};
     for (const [k, v] of Object.entries(labels)) if (!ADDED_LABELS.has(k)) own[k] = v;
@@ -99,9 +106,12 @@ export class PrometheusHistory implements TelemetryHistory {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: params.toString(),
-        signal: AbortSignal.timeout(this.opts.timeoutMs),
+        signal: this.opts.signal
+          ? AbortSignal.any([this.opts.signal, AbortSignal.timeout(this.opts.timeoutMs)])
+          : AbortSignal.timeout(this.opts.timeoutMs),
       });
     } catch (err) {
+      if (this.opts.signal?.aborted) throw new BacktestCancelledError('cancelled');
       const e = err as Error;
       const why =
         e.name === 'TimeoutError' || e.name === 'AbortError'
@@ -139,7 +149,7 @@ export class PrometheusHistory implements TelemetryHistory {
     const start = this.next;
     const end = Math.min(to, start + (this.points - 1) * stepMs);
     // Steps stay on the grid from + k·step whatever the chunk size.
-    this.next = end + stepMs - ((end - from) % stepMs);
+    const next = end + stepMs - ((end - from) % stepMs);
     const node = this.opts.node.replace(/["\\]/g, (c) => `\\${c}`);
     const rows: HistoryRow[] = [];
     for (const s of this.opts.signals) {
@@ -157,6 +167,8 @@ export class PrometheusHistory implements TelemetryHistory {
       }
     }
     rows.sort((a, b) => a.t - b.t || a.sid - b.sid);
+    // Only a chunk read whole moves the cover on: a failed one is read again, never half-used.
+    this.next = next;
     this.rows += rows.length;
     if (rows.length > CHUNK_ROWS_TARGET) {
       this.points = Math.max(10, Math.floor((this.points * CHUNK_ROWS_TARGET) / rows.length));

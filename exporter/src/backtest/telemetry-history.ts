@@ -21,6 +21,8 @@ export interface TelemetryHistory {
   readonly newestBefore: number | null;
   /** Rows read so far and distinct series seen. */
   stats(): { rows: number; series: number };
+  /** Every row up to this time (epoch ms) has been returned: a tick up to it needs no further page. */
+  covered(): number;
 }
 
 /** Rows read from SQLite per page. */
@@ -39,6 +41,7 @@ export class StoreHistory implements TelemetryHistory {
   private after: { t: number; sid: number };
   private done = false;
   private rows = 0;
+  private coveredTo = -Infinity;
   private readonly seen = new Set<number>();
 
   constructor(
@@ -66,6 +69,8 @@ export class StoreHistory implements TelemetryHistory {
     if (page.length < PAGE_ROWS) this.done = true;
     const last = page.at(-1);
     if (last) this.after = { t: last.t, sid: last.sid };
+    // More rows at the last row's time may follow in the next page.
+    this.coveredTo = this.done ? Infinity : last!.t - 1;
     this.rows += page.length;
     for (const r of page) {
       if (r.sid === SNAPSHOT_SID) r.value = r.t;
@@ -76,5 +81,9 @@ export class StoreHistory implements TelemetryHistory {
 
   stats(): { rows: number; series: number } {
     return { rows: this.rows, series: this.seen.size };
+  }
+
+  covered(): number {
+    return this.sids.length ? this.coveredTo : Infinity;
   }
 }
