@@ -34,9 +34,70 @@ export interface Comparison {
   summary: Record<DiffKind, number>;
 }
 
+/** Above this many fires of one rule on either side, pairing falls back to a greedy walk (memory). */
+const ALIGN_MAX_CELLS = 4_000_000;
+
 /**
- * Pairs each rule's would-be fires with its real ones in time order: two fires pair when they are
- * within the match window, and a fire pairs with its nearer neighbour rather than a farther one.
+ * The best monotone pairing of two sorted lists of times: each pair costs its distance (at most the
+ * window), each fire left unpaired costs the window. Returns, in order, [i, j] for a pair, [i, -1] for
+ * a would-be fire without a real one, [-1, j] for a real fire without a would-be one.
+ */
+function align(b: readonly number[], r: readonly number[], windowMs: number): [number, number][] {
+  const n = b.length;
+  const m = r.length;
+  if ((n + 1) * (m + 1) > ALIGN_MAX_CELLS) return greedy(b, r, windowMs);
+  const w = m + 1;
+  const cost = new Float64Array((n + 1) * w);
+  const move = new Uint8Array((n + 1) * w); // 1 pair, 2 added, 3 removed
+  for (let i = 0; i <= n; i++) {
+    for (let j = 0; j <= m; j++) {
+      if (i === 0 && j === 0) continue;
+      let best = Infinity;
+      let how = 0;
+      if (i > 0 && j > 0) {
+        const d = Math.abs(b[i - 1]! - r[j - 1]!);
+        if (d <= windowMs && cost[(i - 1) * w + j - 1]! + d < best) [best, how] = [cost[(i - 1) * w + j - 1]! + d, 1];
+      }
+      if (i > 0 && cost[(i - 1) * w + j]! + windowMs < best) [best, how] = [cost[(i - 1) * w + j]! + windowMs, 2];
+      if (j > 0 && cost[i * w + j - 1]! + windowMs < best) [best, how] = [cost[i * w + j - 1]! + windowMs, 3];
+      cost[i * w + j] = best;
+      move[i * w + j] = how;
+    }
+  }
+  const out: [number, number][] = [];
+  let i = n;
+  let j = m;
+  while (i > 0 || j > 0) {
+    const how = move[i * w + j];
+    if (how === 1) out.push([--i, --j]);
+    else if (how === 2) out.push([--i, -1]);
+    else out.push([-1, --j]);
+  }
+  return out.reverse();
+}
+
+/** Pairing in one pass for very long lists: a fire pairs with the nearest one within the window. */
+function greedy(b: readonly number[], r: readonly number[], windowMs: number): [number, number][] {
+  const out: [number, number][] = [];
+  let i = 0;
+  let j = 0;
+  while (i < b.length || j < r.length) {
+    if (i >= b.length) out.push([-1, j++]);
+    else if (j >= r.length) out.push([i++, -1]);
+    else {
+      const d = b[i]! - r[j]!;
+      if (Math.abs(d) > windowMs) out.push(d < 0 ? [i++, -1] : [-1, j++]);
+      else if (i + 1 < b.length && Math.abs(b[i + 1]! - r[j]!) < Math.abs(d)) out.push([i++, -1]);
+      else if (j + 1 < r.length && Math.abs(b[i]! - r[j + 1]!) < Math.abs(d)) out.push([-1, j++]);
+      else out.push([i++, j++]);
+    }
+  }
+  return out;
+}
+
+/**
+ * Pairs each rule's would-be fires with its real ones: the pairing that leaves the fewest unpaired and,
+ * among those, moves the least (fires farther apart than the match window never pair).
  */
 export function compareFires(
   backtest: readonly { rule: string; at: string; at_ms: number; shadow: boolean }[],
@@ -49,59 +110,24 @@ export function compareFires(
   for (const rule of rules) {
     const b = backtest.filter((f) => f.rule === rule).sort((x, y) => x.at_ms - y.at_ms);
     const r = real.filter((f) => f.rule === rule).sort((x, y) => x.at_ms - y.at_ms);
-    let i = 0;
-    let j = 0;
-    const added = (f: (typeof b)[number]): void => {
+    for (const [i, j] of align(
+      b.map((f) => f.at_ms),
+      r.map((f) => f.at_ms),
+      windowMs
+    )) {
+      const bi = i >= 0 ? b[i]! : null;
+      const rj = j >= 0 ? r[j]! : null;
+      const d = bi && rj ? bi.at_ms - rj.at_ms : null;
       items.push({
         rule,
-        kind: 'added',
-        backtest_at: f.at,
-        real_at: null,
-        delta_ms: null,
-        real_incident_id: null,
-        shadow: f.shadow,
+        kind:
+          d === null ? (bi ? 'added' : 'removed') : Math.abs(d) <= toleranceMs ? 'same' : d < 0 ? 'earlier' : 'later',
+        backtest_at: bi?.at ?? null,
+        real_at: rj?.at ?? null,
+        delta_ms: d,
+        real_incident_id: rj?.incident_id ?? null,
+        shadow: (bi ?? rj)!.shadow,
       });
-    };
-    const removed = (f: RealFire): void => {
-      items.push({
-        rule,
-        kind: 'removed',
-        backtest_at: null,
-        real_at: f.at,
-        delta_ms: null,
-        real_incident_id: f.incident_id,
-        shadow: f.shadow,
-      });
-    };
-    while (i < b.length || j < r.length) {
-      if (i >= b.length) removed(r[j++]!);
-      else if (j >= r.length) added(b[i++]!);
-      else {
-        const bi = b[i]!;
-        const rj = r[j]!;
-        const d = bi.at_ms - rj.at_ms;
-        if (Math.abs(d) > windowMs) {
-          if (d < 0) added(b[i++]!);
-          else removed(r[j++]!);
-        } else if (i + 1 < b.length && Math.abs(b[i + 1]!.at_ms - rj.at_ms) < Math.abs(d)) {
-          // The next would-be fire is nearer this real one: this one has no counterpart.
-          added(b[i++]!);
-        } else if (j + 1 < r.length && Math.abs(bi.at_ms - r[j + 1]!.at_ms) < Math.abs(d)) {
-          removed(r[j++]!);
-        } else {
-          items.push({
-            rule,
-            kind: Math.abs(d) <= toleranceMs ? 'same' : d < 0 ? 'earlier' : 'later',
-            backtest_at: bi.at,
-            real_at: rj.at,
-            delta_ms: d,
-            real_incident_id: rj.incident_id,
-            shadow: bi.shadow,
-          });
-          i++;
-          j++;
-        }
-      }
     }
   }
   const at = (x: DiffItem): number => Date.parse(x.backtest_at ?? x.real_at!);
