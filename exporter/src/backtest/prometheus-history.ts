@@ -97,7 +97,7 @@ export class PrometheusHistory implements TelemetryHistory {
       query,
       start: (start / 1000).toString(),
       end: (end / 1000).toString(),
-      step: `${this.opts.stepMs / 1000}s`,
+      step: (this.opts.stepMs / 1000).toString(),
     });
     const url = `${this.opts.url.replace(/\/+$/, '')}/api/v1/query_range`;
     let res: Response;

@@ -234,7 +234,7 @@ describe('backtest runs against a Prometheus that stops answering', () => {
     ]);
     const q = stub.requests[0]!;
     expect(q.get('query')).toBe('lookout_workload_drift_score{node="test-node"}');
-    expect(q.get('step')).toBe('1s');
+    expect(q.get('step')).toBe('1');
   });
 
   test('a Prometheus that is down ends the run partial with nothing evaluated', async () => {
