@@ -14,9 +14,8 @@ import {
   runPlaybook,
   thresholdsOf,
 } from '../guardian/rule-evaluator';
-import type { HistoryRow } from '../store/telemetry-repository';
 import { BacktestCancelledError, HistorySourceError } from './backtest-errors';
-import type { TelemetryHistory } from './telemetry-history';
+import { EMPTY_PAGE, type HistoryPage, type TelemetryHistory } from './telemetry-history';
 
 /** What a backtest evaluates and over which ticks. */
 export interface EngineSpec {
@@ -149,27 +148,27 @@ class ReplayState implements GuardianSource {
     this.newest = inputs.history.newestBefore;
   }
 
-  apply(row: HistoryRow): void {
-    if (row.sid === 0) {
-      if (this.newest === null || row.value > this.newest) this.newest = row.value;
+  apply(t: number, sid: number, value: number): void {
+    if (sid === 0) {
+      if (this.newest === null || value > this.newest) this.newest = value;
       return;
     }
-    let s = this.bySid.get(row.sid);
+    let s = this.bySid.get(sid);
     if (!s) {
-      const meta = this.inputs.history.meta(row.sid);
+      const meta = this.inputs.history.meta(sid);
       if (!meta) return;
       let fam = this.families.get(meta.name);
       if (!fam) {
         fam = { version: 0, series: new Map() };
         this.families.set(meta.name, fam);
       }
-      s = { key: meta.key, labels: meta.labels, value: row.value, tsMs: row.t };
+      s = { key: meta.key, labels: meta.labels, value, tsMs: t };
       fam.series.set(meta.key, s);
       fam.version++;
-      this.bySid.set(row.sid, s);
+      this.bySid.set(sid, s);
     }
-    s.value = row.value;
-    s.tsMs = row.t;
+    s.value = value;
+    s.tsMs = t;
   }
 
   family(name: string): FamilyView | undefined {
@@ -237,7 +236,7 @@ export async function runEngine(spec: EngineSpec, inputs: ReplayInputs, control:
   const flushesReplayed: string[] = [];
   let flushIdx = 0;
   let resolveIdx = 0;
-  let page: HistoryRow[] = [];
+  let page: HistoryPage = EMPTY_PAGE;
   let rowIdx = 0;
   let historyDone = false;
   let partial: EngineOutput['partial'] = null;
@@ -339,9 +338,9 @@ export async function runEngine(spec: EngineSpec, inputs: ReplayInputs, control:
           break;
         }
       }
-      const row = page[rowIdx]!;
-      if (row.t > now) break;
-      state.apply(row);
+      const t = page.t[rowIdx]!;
+      if (t > now) break;
+      state.apply(t, page.sid[rowIdx]!, page.value[rowIdx]!);
       rowIdx++;
     }
     if (partial) break;

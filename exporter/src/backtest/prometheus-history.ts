@@ -1,8 +1,13 @@
 import { z } from 'zod';
 import { type SampleType, RESERVED_LABELS, exportNameOf, seriesKey } from '../telemetry';
-import type { HistoryRow } from '../store/telemetry-repository';
 import { BacktestCancelledError, HistorySourceError } from './backtest-errors';
-import type { HistorySeriesMeta, TelemetryHistory } from './telemetry-history';
+import {
+  EMPTY_PAGE,
+  type HistoryPage,
+  type HistorySeriesMeta,
+  type TelemetryHistory,
+  newPage,
+} from './telemetry-history';
 
 /** A signal to read: its telemetry name and type (which decides its exported name). */
 export interface PromSignal {
@@ -135,23 +140,32 @@ export class PrometheusHistory implements TelemetryHistory {
     return parsed.data;
   }
 
-  async nextPage(): Promise<HistoryRow[]> {
+  async nextPage(): Promise<HistoryPage> {
     // An empty chunk is not the end of the range: read on until a chunk has rows or the range ends.
     while (this.next <= this.opts.to) {
       const rows = await this.chunk();
-      if (rows.length) return rows;
+      if (rows.length) {
+        const page = newPage(rows.length);
+        page.length = rows.length;
+        rows.forEach((r, i) => {
+          page.t[i] = r.t;
+          page.sid[i] = r.sid;
+          page.value[i] = r.value;
+        });
+        return page;
+      }
     }
-    return [];
+    return EMPTY_PAGE;
   }
 
-  private async chunk(): Promise<HistoryRow[]> {
+  private async chunk(): Promise<{ t: number; sid: number; value: number }[]> {
     const { from, to, stepMs } = this.opts;
     const start = this.next;
     const end = Math.min(to, start + (this.points - 1) * stepMs);
     // Steps stay on the grid from + k·step whatever the chunk size.
     const next = end + stepMs - ((end - from) % stepMs);
     const node = this.opts.node.replace(/["\\]/g, (c) => `\\${c}`);
-    const rows: HistoryRow[] = [];
+    const rows: { t: number; sid: number; value: number }[] = [];
     for (const s of this.opts.signals) {
       const m = await this.queryRange(`${exportNameOf(s.name, s.type)}{node="${node}"}`, start, end);
       for (const series of m.data.result) {

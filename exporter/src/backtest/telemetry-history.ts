@@ -1,10 +1,33 @@
-import { SNAPSHOT_SID, type HistoryRow, type TelemetryRepository } from '../store/telemetry-repository';
+import { SNAPSHOT_SID, type TelemetryRepository } from '../store/telemetry-repository';
 
 /** A series a history source yields values for. */
 export interface HistorySeriesMeta {
   name: string;
   key: string;
   labels: Record<string, string>;
+}
+
+/**
+ * Rows of history in columns (receipt time, series id, value), `length` of them: a page a backtest
+ * walks without allocating an object per row.
+ */
+export interface HistoryPage {
+  length: number;
+  t: Float64Array;
+  sid: Int32Array;
+  value: Float64Array;
+}
+
+export const EMPTY_PAGE: HistoryPage = {
+  length: 0,
+  t: new Float64Array(0),
+  sid: new Int32Array(0),
+  value: new Float64Array(0),
+};
+
+/** A page with room for `n` rows. */
+export function newPage(n: number): HistoryPage {
+  return { length: 0, t: new Float64Array(n), sid: new Int32Array(n), value: new Float64Array(n) };
 }
 
 /**
@@ -16,7 +39,7 @@ export interface HistorySeriesMeta {
 export interface TelemetryHistory {
   readonly kind: 'store' | 'prometheus';
   meta(sid: number): HistorySeriesMeta | undefined;
-  nextPage(): Promise<HistoryRow[]> | HistoryRow[];
+  nextPage(): Promise<HistoryPage> | HistoryPage;
   /** Receipt time of the newest snapshot before the first row, if known. */
   readonly newestBefore: number | null;
   /** Rows read so far and distinct series seen. */
@@ -43,6 +66,8 @@ export class StoreHistory implements TelemetryHistory {
   private rows = 0;
   private coveredTo = -Infinity;
   private readonly seen = new Set<number>();
+  /** One page's columns, reused: the engine has used a page up before it asks for the next. */
+  private readonly page = newPage(PAGE_ROWS);
 
   constructor(
     private readonly repo: TelemetryRepository,
@@ -63,20 +88,26 @@ export class StoreHistory implements TelemetryHistory {
     return this.metas.get(sid);
   }
 
-  nextPage(): HistoryRow[] {
-    if (this.done || !this.sids.length) return [];
-    const page = this.repo.historyPage(this.sids, this.after, this.to, PAGE_ROWS);
-    if (page.length < PAGE_ROWS) this.done = true;
-    const last = page.at(-1);
-    if (last) this.after = { t: last.t, sid: last.sid };
+  nextPage(): HistoryPage {
+    if (this.done || !this.sids.length) return EMPTY_PAGE;
+    const rows = this.repo.historyPage(this.sids, this.after, this.to, PAGE_ROWS);
+    if (rows.length < PAGE_ROWS) this.done = true;
+    const last = rows.at(-1);
+    if (last) this.after = { t: last[0], sid: last[1] };
     // More rows at the last row's time may follow in the next page.
-    this.coveredTo = this.done ? Infinity : last!.t - 1;
-    this.rows += page.length;
-    for (const r of page) {
-      if (r.sid === SNAPSHOT_SID) r.value = r.t;
-      else this.seen.add(r.sid);
+    this.coveredTo = this.done ? Infinity : last![0] - 1;
+    this.rows += rows.length;
+    const p = this.page;
+    p.length = rows.length;
+    for (let i = 0; i < rows.length; i++) {
+      const [t, sid, value] = rows[i]!;
+      p.t[i] = t;
+      p.sid[i] = sid;
+      // A snapshot marker carries when the snapshot was received.
+      p.value[i] = sid === SNAPSHOT_SID ? t : value;
+      if (sid !== SNAPSHOT_SID) this.seen.add(sid);
     }
-    return page;
+    return p;
   }
 
   stats(): { rows: number; series: number } {

@@ -30,13 +30,6 @@ export interface HistorySeries {
   type: SampleType;
 }
 
-/** One stored value: receipt time (epoch ms), series id, value. */
-export interface HistoryRow {
-  t: number;
-  sid: number;
-  value: number;
-}
-
 /** How much history is kept (telemetry.history_*). */
 export interface HistoryLimits {
   /** Distinct series recorded at most (0: no history); samples of further series are skipped and counted. */
@@ -193,14 +186,22 @@ export class TelemetryRepository {
 
   /**
    * History rows of these series after (t, sid) and up to `toT` inclusive, in (t, sid) order, at most
-   * `limit`: one page of a keyset walk, so a long range streams with bounded memory.
+   * `limit`, as `[t, sid, value]` arrays: one page of a keyset walk, so a long range streams with
+   * bounded memory.
    */
-  historyPage(sids: readonly number[], after: { t: number; sid: number }, toT: number, limit: number): HistoryRow[] {
+  historyPage(
+    sids: readonly number[],
+    after: { t: number; sid: number },
+    toT: number,
+    limit: number
+  ): [number, number, number][] {
     if (!sids.length) return [];
     return prepareCached(
       this.db,
       `SELECT t, sid, value FROM telemetry_history WHERE (t, sid) > (?, ?) AND t <= ? AND sid IN (${sids.map(() => '?').join(', ')}) ORDER BY t, sid LIMIT ?`
-    ).all(after.t, after.sid, toT, ...sids, limit) as HistoryRow[];
+    )
+      .raw(true)
+      .all(after.t, after.sid, toT, ...sids, limit) as [number, number, number][];
   }
 
   /** Receipt time of the newest snapshot before `t`, or null. */
