@@ -157,6 +157,9 @@ export function backtestRoutes(backtests: BacktestService): (api: ApiRouter) => 
         summary: 'Cancel a running backtest; answers once it stopped (status cancelled, no result written)',
         tags: ['backtest'],
         params: idParam,
+        body: z.strictObject({
+          reason: z.string().trim().max(1000).optional().describe('Why (recorded in the audit log)'),
+        }),
         responses: {
           200: { description: 'the cancelled run', schema: backtestRunSchema },
           404: { description: 'no such run' },
