@@ -14,7 +14,7 @@ import { TelemetryService } from './telemetry';
 import { InProcessBus } from './bus/inprocess-bus';
 import type { Bus } from './bus/bus';
 import { BusPart, NatsBus } from './bus';
-import { AgentService, type AgentStalenessProvider, AgentsPart, agentsRoutes } from './agents';
+import { AgentService, type AgentStalenessProvider, AgentsPart, agentsActions, agentsRoutes } from './agents';
 import { type Part, type SidecarContext, StatusRegistry } from './context';
 import { VERSION } from './version';
 import { HeartbeatPart } from './events/heartbeat';
@@ -26,10 +26,9 @@ import { ensureTokens } from './api/auth';
 import { DiagnosticsPart, diagnosticsRoutes } from './diagnostics';
 import { ActionService, actionsRoutes } from './actions';
 import { Guardian, GuardrailsRepository, IncidentService, KillSwitch, incidentsRoutes } from './guardian';
-import { Scheduler, schedulerRoutes } from './scheduler';
+import { Scheduler, schedulerActions, schedulerRoutes } from './scheduler';
 import { AuditLog, auditRoutes } from './audit';
 import { PolicyService, policyApplyAction, policyRoutes } from './policy';
-import { PLANNED_ACTIONS } from './actions/actions-config';
 import { AlertmanagerService, alertmanagerRoutes } from './alertmanager';
 import { BacktestService, backtestRoutes } from './backtest';
 
@@ -37,6 +36,8 @@ export interface StartOptions {
   logger?: Logger;
   /** A bus supplied by the caller (the demo shares one in-process bus with the example workload). */
   bus?: Bus;
+  /** Random numbers in [0, 1) for the task retry jitter (tests pass a fixed sequence); Math.random by default. */
+  random?: () => number;
   /**
    * The clock telemetry receipt runs on (freshness, TTL, age); tests that drive the guardian on a fast
    * clock pass the same one. Default `Date.now`.
@@ -69,8 +70,6 @@ export interface Sidecar {
   control: ControlPlane;
   stop(): Promise<void>;
 }
-
-const isPlannedAction = (name: string): boolean => (PLANNED_ACTIONS as readonly string[]).includes(name);
 
 /** Opens the store and builds what every part uses. No I/O beyond the data folder. */
 export function buildContext(config: Config, opts: StartOptions = {}): SidecarContext {
@@ -168,7 +167,7 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
   const tokens = ensureTokens(config, log);
   const diagnostics = new DiagnosticsPart(ctx);
   const bus = new BusPart(ctx);
-  const agents = new AgentsPart(ctx, new AgentService(ctx), bus.rejections);
+  const agents = new AgentsPart(ctx, new AgentService(ctx, { random: opts.random }), bus.rejections);
   // Control plane: kill switch, incidents, actions, scheduler, guardian (its playbook drives the other three).
   const killSwitch = new KillSwitch(ctx);
   const incidents = new IncidentService(ctx);
@@ -182,6 +181,7 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
   });
   scheduler = new Scheduler(ctx, { actions, killSwitch, incidents });
   const sched = scheduler;
+  for (const a of [...schedulerActions(sched), ...agentsActions(agents.service)]) actions.registerLocal(a);
   const guardianCaller = { actor: 'guardian', token: 'guardian', role: 'admin' as const };
   const guardian = new Guardian(ctx, {
     killSwitch,
@@ -210,16 +210,16 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     scheduler: sched,
     audit,
     // A playbook or policy may not name policy_apply: it is planned with evidence, never run in one step.
-    actions: () => actions.definitions().flatMap((d) => (isPlannedAction(d.name) ? [] : [d.name])),
+    actions: () => actions.definitions().flatMap((d) => (d.local?.evidence ? [] : [d.name])),
   });
   const backtests = new BacktestService(ctx, { policy, guardian });
-  actions.registerPlanned(policyApplyAction({ policy, backtests, planWindowMs: config.backtest.plan_window }));
+  actions.registerLocal(policyApplyAction({ policy, backtests, planWindowMs: config.backtest.plan_window }));
   const http = new HttpServer(ctx, tokens.tokens, [
     diagnosticsRoutes(diagnostics.service),
     agentsRoutes(agents.service),
     actionsRoutes(actions),
     incidentsRoutes(incidents, (id) => diagnostics.service.forIncident(id)),
-    schedulerRoutes(sched),
+    schedulerRoutes(sched, actions),
     auditRoutes(audit),
     policyRoutes(policy),
     backtestRoutes(backtests),

@@ -2,7 +2,8 @@
 // (test-hosts/grafana13/package.json), failing on an incompatibility and on levitate's silent passes ("Skipping ...",
 // "Could not process ..."), which it exits 0 for.
 //
-// One levitate run covers the app and the four panels: its entry re-exports each module's `plugin`, so every import
+// One levitate run covers the app, the four panels and the events datasource: its entry re-exports each module's
+// `plugin`, so every import
 // of every module is in the one TypeScript program it checks, and an incompatibility names the file that uses it.
 // (Five runs would compare the same @grafana/ui declarations five times, minutes on a small CI machine.)
 //
@@ -26,6 +27,7 @@ const MODULES = {
   gallery: 'src/panels/gallery/module',
   feed: 'src/panels/feed/module',
   actions: 'src/panels/actions/module',
+  events: 'src/datasources/events/module',
 };
 
 const readJson = (file) => JSON.parse(fs.readFileSync(file, 'utf8'));

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { chooseRoute, joinUrlFragments, type PluginRoute } from '../tests/browser/plugin-proxy';
 import pluginJson from './plugin.json';
 
@@ -37,6 +39,99 @@ describe('plugin.json proxy routes for diagnostics', () => {
       '{{ .JsonData.sidecarUrl }}/api/v1/diagnostics/D-1/transition'
     );
     expect(chooseRoute(routes, 'DELETE', 'api/v1/diagnostics/D-1', 'Admin').kind).toBe('not-found');
+  });
+});
+
+interface OpenApiDoc {
+  paths: Record<string, Record<string, { description?: string }>>;
+}
+
+/** A concrete path for an OpenAPI template; action names pick their own plugin.json gate. */
+function concrete(template: string, action = 'retrain'): string {
+  return template
+    .replace(/^\//, '')
+    .replace(/\{([A-Za-z_]+)\}/g, (_m, name: string) =>
+      name === 'name' && template.startsWith('/api/v1/actions/') ? action : `x${name}`
+    );
+}
+
+describe('plugin.json proxy routes for every control route of the sidecar', () => {
+  // Every route a person uses with the operator or admin role (docs/openapi.json says each route's access); agent
+  // routes (register, heartbeat, task updates) are for agents and stay off the proxy.
+  const doc = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../docs/openapi.json'), 'utf8')) as OpenApiDoc;
+  const controls = Object.entries(doc.paths).flatMap(([p, ops]) =>
+    Object.entries(ops)
+      .map(([method, op]) => ({
+        method: method.toUpperCase(),
+        template: p,
+        access: /Access: (\w+)\./.exec(op.description ?? '')?.[1],
+      }))
+      .filter((r) => r.access === 'operator' || r.access === 'admin')
+  );
+
+  it('finds the task, agent, scheduler and action controls among them', () => {
+    expect(controls.map((c) => `${c.method} ${c.template}`)).toEqual(
+      expect.arrayContaining([
+        'POST /api/v1/tasks',
+        'POST /api/v1/tasks/{id}/assign',
+        'DELETE /api/v1/agents/{name}',
+        'POST /api/v1/scheduler/pause',
+        'POST /api/v1/scheduler/resume',
+        'POST /api/v1/actions/{name}/plan',
+        'POST /api/v1/actions/{name}/apply',
+      ])
+    );
+  });
+
+  it('lets an Editor reach each operator route and an Admin each admin one, refuses a Viewer, and forwards the same path', () => {
+    const problems: string[] = [];
+    for (const c of controls) {
+      const p = concrete(c.template);
+      const role = c.access === 'admin' ? 'Admin' : 'Editor';
+      const found = chooseRoute(routes, c.method, p, role);
+      if (found.kind !== 'proxy') {
+        problems.push(`${c.method} ${p}: ${role} gets ${found.kind}`);
+      } else if (joinUrlFragments(found.route.url, found.capture) !== `{{ .JsonData.sidecarUrl }}/${p}`) {
+        problems.push(`${c.method} ${p}: forwarded to ${joinUrlFragments(found.route.url, found.capture)}`);
+      }
+      if (allowed(c.method, p, 'Viewer') !== false) {
+        problems.push(`${c.method} ${p}: a Viewer is not refused`);
+      }
+      if (c.access === 'admin' && allowed(c.method, p, 'Editor') !== false) {
+        problems.push(`${c.method} ${p}: an Editor is not refused an admin route`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("keeps the admin actions' apply for Admins, and every sidecar action's plan and apply for Editors", () => {
+    for (const action of ['kill_release', 'flush_guardrails']) {
+      expect(allowed('POST', `api/v1/actions/${action}/apply`, 'Editor')).toBe(false);
+      expect(allowed('POST', `api/v1/actions/${action}/apply`, 'Admin')).toBe(true);
+    }
+    for (const action of [
+      'scheduler_pause',
+      'scheduler_resume',
+      'task_assign',
+      'task_cancel',
+      'task_requeue',
+      'agent_drain',
+      'agent_undrain',
+      'agent_deregister',
+    ]) {
+      for (const step of ['plan', 'apply']) {
+        expect([action, step, allowed('POST', `api/v1/actions/${action}/${step}`, 'Editor')]).toEqual([
+          action,
+          step,
+          true,
+        ]);
+        expect([action, step, allowed('POST', `api/v1/actions/${action}/${step}`, 'Viewer')]).toEqual([
+          action,
+          step,
+          false,
+        ]);
+      }
+    }
   });
 });
 

@@ -60,7 +60,24 @@ export class InterlockError extends ActionRefusedError {
     return { interlocks: this.interlocks };
   }
 }
-/** A planner refused the plan's params (an invalid policy, a backtest that cannot run now, …). */
+/** The action's params do not fit it (a task action without a task id, ...). */
+export class ActionParamsError extends ActionRefusedError {
+  override name = 'ActionParamsError';
+  readonly code = 'invalid_request';
+  constructor(
+    message: string,
+    readonly issues: { path: string; message: string; code: string }[]
+  ) {
+    super(message);
+  }
+  override get details(): unknown {
+    return this.issues;
+  }
+}
+export class ActionNotFoundError extends Error {
+  override name = 'ActionNotFoundError';
+}
+/** A plan's evidence refused it (an invalid policy, a backtest that cannot run now, …); code and details as given. */
 export class PlanRefusedError extends ActionRefusedError {
   override name = 'PlanRefusedError';
   constructor(
@@ -74,11 +91,8 @@ export class PlanRefusedError extends ActionRefusedError {
     return this.extra;
   }
 }
-/** An action that needs an asynchronous plan (its evidence) cannot be run in one synchronous step. */
+/** An action whose plan gathers evidence first cannot be run in one synchronous step. */
 export class PlanRequiredError extends ActionRefusedError {
   override name = 'PlanRequiredError';
   readonly code = 'conflict';
-}
-export class ActionNotFoundError extends Error {
-  override name = 'ActionNotFoundError';
 }

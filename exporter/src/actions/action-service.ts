@@ -8,7 +8,14 @@ import type { IncidentService } from '../guardian/incident-service';
 import type { GuardrailsRepository } from '../guardian/guardrails-repository';
 import { type ComparisonOp, compare } from '../guardian/guardian-config';
 import { BUILTIN_ACTIONS, type BuiltinAction, type ExecutorConfig } from './actions-config';
-import { BusExecutor, type ExecutionResult, type Executor, ExecutorError, createExecutor } from './executors';
+import {
+  BusExecutor,
+  type ExecutionRequest,
+  type ExecutionResult,
+  type Executor,
+  ExecutorError,
+  createExecutor,
+} from './executors';
 import {
   type ActionRecord,
   type ActionStatus,
@@ -18,6 +25,7 @@ import {
   type Interlock,
   type Plan,
 } from './actions-repository';
+import type { LocalAction } from './local-action';
 import {
   ActionForbiddenError,
   IdempotencyMismatchError,
@@ -40,31 +48,8 @@ export interface ControlState {
   cooldown: { until: string | null };
   /** Shown in the plan, not part of the fingerprint: telemetry moves every tick. */
   workload: { state_active: number | null };
-  /** What a planned action changes (policy_apply: the running policy version); part of the fingerprint. */
-  target?: Record<string, unknown>;
-}
-
-/**
- * An action whose plan is computed asynchronously and carries evidence (policy_apply runs a backtest),
- * registered by the composition root. Its plan is made through `planAsync` only: it cannot be run in
- * one synchronous step (the scheduler, a guardian playbook, a classic alias).
- */
-export interface PlannedAction {
-  name: string;
-  summary: string;
-  access: 'operator' | 'admin';
-  executor: Executor;
-  /** Params → the params to keep (resolved), what would change, and the evidence. Throws PlanRefusedError. */
-  plan(
-    params: Record<string, unknown>,
-    caller: Caller
-  ): Promise<{ params: Record<string, unknown>; changes: Change[]; evidence: Record<string, unknown> }>;
-  /** What the plan is bound to besides the common state: a change between plan and apply makes it stale. */
-  state(): Record<string, unknown>;
-  /** This action's own interlocks, judged at plan and again at apply. */
-  interlocks(params: Record<string, unknown>): Interlock[];
-  /** It may run while the kill switch is engaged. */
-  whileKilled: boolean;
+  /** A sidecar action's own target (the task, the agent, the scheduler's pause); null for workload actions. */
+  target: Record<string, unknown> | null;
 }
 
 /** What an applied action must make true, checked until its deadline. */
@@ -83,6 +68,8 @@ export interface ActionDefinition {
   executor: Executor;
   cooldownMs: number;
   custom?: { metric: string; op: ComparisonOp; value: number; deadline_ms: number } | null;
+  /** A sidecar action (scheduler, task queue, agents): judged and run by its capability. */
+  local?: LocalAction;
 }
 
 export interface ActionDeps {
@@ -125,6 +112,19 @@ const SUMMARIES: Record<BuiltinAction, string> = {
   flush_guardrails: 'Clear latched guardrails and cooldowns',
 };
 
+/** Runs a sidecar action in process. */
+class LocalActionExecutor implements Executor {
+  readonly kind = 'local' as const;
+  constructor(private readonly action: LocalAction) {}
+  execute(req: ExecutionRequest): Promise<ExecutionResult> {
+    try {
+      return Promise.resolve({ attempts: 1, ...this.action.execute(req) });
+    } catch (err) {
+      return Promise.resolve({ ok: false, message: (err as Error).message, attempts: 1 });
+    }
+  }
+}
+
 /** Runs the effect that belongs to the sidecar itself: flush_guardrails clears guardrails and cooldowns. */
 class LocalFlushExecutor implements Executor {
   readonly kind = 'local' as const;
@@ -151,8 +151,9 @@ export class ActionService implements Part {
   readonly name = 'actions';
   readonly repo: ActionsRepository;
   private readonly defs = new Map<string, ActionDefinition>();
-  private readonly planned = new Map<string, PlannedAction>();
   private readonly running = new Set<Promise<void>>();
+  /** Executions in flight by action id (whenFinished). */
+  private readonly inflight = new Map<string, Promise<void>>();
   private readonly cancels = new Set<() => void>();
   private stopped = false;
   private readonly outcomes: Counter<'action' | 'trigger' | 'outcome'>;
@@ -231,17 +232,24 @@ export class ActionService implements Part {
     await Promise.allSettled([...this.running]);
   }
 
-  /** Registers an action planned asynchronously with evidence (policy_apply). */
-  registerPlanned(p: PlannedAction): void {
-    this.planned.set(p.name, p);
-    this.defs.set(p.name, {
-      name: p.name,
-      summary: p.summary,
+  /** Adds a sidecar action (main.ts registers the scheduler's and the task queue's before start). */
+  registerLocal(action: LocalAction): void {
+    if (this.defs.has(action.name)) throw new Error(`action ${action.name} is already defined`);
+    this.defs.set(action.name, {
+      name: action.name,
+      summary: action.summary,
       builtin: true,
-      access: p.access,
-      executor: p.executor,
-      cooldownMs: 0,
+      access: action.access,
+      executor: new LocalActionExecutor(action),
+      cooldownMs: this.ctx.config.actions.cooldowns[action.name] ?? 0,
+      local: action,
     });
+  }
+
+  /** Resolves once the action reached a final status (at once when it already has). */
+  async whenFinished(id: string): Promise<ActionRecord | undefined> {
+    await this.inflight.get(id);
+    return this.repo.getAction(id);
   }
 
   definitions(): ActionDefinition[] {
@@ -261,8 +269,9 @@ export class ActionService implements Part {
 
   // ---- state, changes, interlocks -----------------------------------------------------------------
 
-  state(action: string): ControlState {
+  state(action: string, params: Record<string, unknown> = {}): ControlState {
     const now = new Date().toISOString();
+    const local = this.defs.get(action)?.local;
     const lineage = this.ctx.lineage.current();
     const cooldown = this.deps.guardrails.cooldown(`action:${action}`, now);
     const stateActive = this.ctx.telemetryRepo.latestValue('state_active');
@@ -282,13 +291,23 @@ export class ActionService implements Part {
       },
       cooldown: { until: cooldown?.until ?? null },
       workload: { state_active: stateActive ? stateActive.value : null },
-      ...(this.planned.has(action) ? { target: this.planned.get(action)!.state() } : {}),
+      target: local ? local.target(params) : null,
     };
   }
 
-  static fingerprint(state: ControlState): string {
+  /**
+   * The part of the state a plan is bound to. A workload action: everything but the telemetry. A
+   * sidecar action: its own target and its cooldown, so a task's plan does not go stale because a
+   * generation was added meanwhile.
+   */
+  static stableState(def: ActionDefinition, state: Record<string, unknown>): Record<string, unknown> {
+    if (def.local) return { target: state['target'] ?? null, cooldown: state['cooldown'] ?? null };
     const { workload: _w, ...stable } = state;
-    return sha256(JSON.stringify(stable));
+    return stable;
+  }
+
+  static fingerprint(def: ActionDefinition, state: ControlState): string {
+    return sha256(JSON.stringify(ActionService.stableState(def, state as unknown as Record<string, unknown>)));
   }
 
   /** The generation a target-less rollback goes to. */
@@ -338,8 +357,7 @@ export class ActionService implements Part {
     const changes: Change[] = [];
     const interlocks: Interlock[] = [];
     const resolved: Record<string, unknown> = { ...params };
-    const planned = this.planned.get(def.name);
-    if (state.kill_switch.engaged && def.name !== 'kill_release' && !planned?.whileKilled) {
+    if (state.kill_switch.engaged && def.name !== 'kill_release' && (!def.local || def.local.refusedByKillSwitch)) {
       interlocks.push({
         code: 'kill_switch_engaged',
         message: 'the kill switch is engaged: only kill_release may run',
@@ -347,6 +365,14 @@ export class ActionService implements Part {
     }
     if (state.cooldown.until) {
       interlocks.push({ code: 'cooldown', message: `${def.name} is cooling down until ${state.cooldown.until}` });
+    }
+    if (def.local) {
+      const j = def.local.judge(params, state.target ?? {});
+      return {
+        changes: j.changes,
+        interlocks: [...interlocks, ...j.interlocks],
+        resolved: { ...resolved, ...j.resolved },
+      };
     }
     switch (def.name) {
       case 'kill':
@@ -396,11 +422,6 @@ export class ActionService implements Part {
         changes.push({ field: 'guardrails.cooldowns', from: state.guardrails.cooldowns, to: 0 });
         break;
       default:
-        if (planned) {
-          // Its changes come from its asynchronous plan; here only its interlocks are judged (again at apply).
-          interlocks.push(...planned.interlocks(params));
-          break;
-        }
         changes.push({ field: `action.${def.name}`, from: null, to: 'run' });
         if (def.custom) {
           const cur = this.ctx.telemetryRepo.latestValue(def.custom.metric);
@@ -419,7 +440,7 @@ export class ActionService implements Part {
   plan(name: string, caller: Caller, opts: PlanOptions = {}): Plan {
     const def = this.definition(name);
     this.authorize(def, caller);
-    if (this.planned.has(name)) {
+    if (def.local?.evidence) {
       throw new PlanRequiredError(
         `${name} is planned through POST /api/v1/actions/${name}/plan (its plan gathers evidence first); it cannot run in one step`
       );
@@ -428,21 +449,23 @@ export class ActionService implements Part {
     if (breakGlass && caller.role !== 'admin') throw new ActionForbiddenError('break-glass needs an admin token');
     if (breakGlass && name !== 'flush_guardrails')
       throw new ActionForbiddenError('break-glass applies to flush_guardrails only');
-    return this.makePlan(def, caller, opts.params ?? {}, breakGlass, null);
+    const params = def.local ? def.local.params(opts.params ?? {}) : (opts.params ?? {});
+    return this.makePlan(def, caller, params, breakGlass, null);
   }
 
   /**
-   * A plan for any action: an action registered with `registerPlanned` gathers its changes and
-   * evidence first (asynchronously); every other one is planned as by `plan`.
+   * A plan for any action: a sidecar action with evidence (policy_apply) gathers it first,
+   * asynchronously, and the plan carries it; every other action is planned as by `plan`.
    */
   async planAsync(name: string, caller: Caller, opts: PlanOptions = {}): Promise<Plan> {
-    const planned = this.planned.get(name);
-    if (!planned) return this.plan(name, caller, opts);
     const def = this.definition(name);
+    const local = def.local;
+    if (!local?.evidence) return this.plan(name, caller, opts);
     this.authorize(def, caller);
     if (opts.breakGlass) throw new ActionForbiddenError('break-glass applies to flush_guardrails only');
-    const p = await planned.plan(opts.params ?? {}, caller);
-    return this.makePlan(def, caller, p.params, false, { changes: p.changes, evidence: p.evidence });
+    const params = local.params(opts.params ?? {});
+    const gathered = await local.evidence(params, caller);
+    return this.makePlan(def, caller, { ...params, ...gathered.params }, false, gathered.evidence);
   }
 
   private makePlan(
@@ -450,10 +473,10 @@ export class ActionService implements Part {
     caller: Caller,
     params: Record<string, unknown>,
     breakGlass: boolean,
-    gathered: { changes: Change[]; evidence: Record<string, unknown> } | null
+    evidence: Record<string, unknown> | null
   ): Plan {
-    const state = this.state(def.name);
-    const judged = this.judge(def, params, state, breakGlass);
+    const state = this.state(def.name, params);
+    const { changes, interlocks, resolved } = this.judge(def, params, state, breakGlass);
     const now = Date.now();
     const ttl = breakGlass
       ? Math.min(this.ctx.config.actions.plan_ttl, this.ctx.config.actions.break_glass_ttl)
@@ -461,18 +484,18 @@ export class ActionService implements Part {
     const plan: Plan = {
       id: this.ctx.events.newId(),
       action: def.name,
-      params: judged.resolved,
+      params: resolved,
       state: state as unknown as Record<string, unknown>,
-      fingerprint: ActionService.fingerprint(state),
-      changes: gathered ? gathered.changes : judged.changes,
-      interlocks: judged.interlocks,
-      allowed: judged.interlocks.every((i) => i.overridden),
+      fingerprint: ActionService.fingerprint(def, state),
+      changes,
+      interlocks,
+      allowed: interlocks.every((i) => i.overridden),
       break_glass: breakGlass,
       actor: caller.actor,
       created_at: new Date(now).toISOString(),
       expires_at: new Date(now + ttl).toISOString(),
       action_id: null,
-      evidence: gathered ? gathered.evidence : null,
+      evidence,
     };
     this.repo.insertPlan(plan);
     return plan;
@@ -513,10 +536,16 @@ export class ActionService implements Part {
         throw new PlanExpiredError(`plan ${plan.id} expired at ${plan.expires_at}`);
       if (plan.break_glass && caller.role !== 'admin')
         throw new ActionForbiddenError('a break-glass plan needs an admin to apply it');
-      const state = this.state(name);
-      const fp = ActionService.fingerprint(state);
+      const state = this.state(name, plan.params);
+      const fp = ActionService.fingerprint(def, state);
       if (fp !== plan.fingerprint) {
-        throw new PlanStaleError('the state changed since the plan was made; plan again', diffState(plan.state, state));
+        throw new PlanStaleError(
+          'the state changed since the plan was made; plan again',
+          diffState(
+            ActionService.stableState(def, plan.state),
+            ActionService.stableState(def, state as unknown as Record<string, unknown>)
+          )
+        );
       }
       const { interlocks } = this.judge(def, plan.params, state, plan.break_glass);
       const blocking = interlocks.filter((i) => !i.overridden);
@@ -573,7 +602,7 @@ export class ActionService implements Part {
       this.transition(action, 'applying', {});
       return { action: this.repo.getAction(action.id)!, replayed: false };
     })();
-    if (!created.replayed) this.track(this.execute(created.action, def));
+    if (!created.replayed) this.track(this.execute(created.action, def), created.action.id);
     return created;
   }
 
@@ -615,10 +644,14 @@ export class ActionService implements Part {
 
   // ---- lifecycle ----------------------------------------------------------------------------------
 
-  private track(p: Promise<void>): void {
+  private track(p: Promise<void>, id: string): void {
     const tracked = p.catch((err: unknown) => this.ctx.log.error({ err }, 'action execution failed unexpectedly'));
     this.running.add(tracked);
-    void tracked.finally(() => this.running.delete(tracked));
+    this.inflight.set(id, tracked);
+    void tracked.finally(() => {
+      this.running.delete(tracked);
+      this.inflight.delete(id);
+    });
   }
 
   private emit(
@@ -734,6 +767,11 @@ export class ActionService implements Part {
         return;
       }
       if (this.stopped) return;
+      if (!result.ok && def.local) {
+        // The sidecar's own state refused it (it changed after the plan): a refusal, not an incident.
+        this.finish(a, 'failed', { error: result.message, result: { ...result } });
+        return;
+      }
       if (!result.ok) {
         this.failWithIncident(
           a,
@@ -792,15 +830,15 @@ export class ActionService implements Part {
   }
 }
 
+/** Fields of two stable states that differ (both from stableState, so telemetry is already left out). */
 function diffState(
   planned: Record<string, unknown>,
-  now: ControlState
+  now: Record<string, unknown>
 ): { field: string; planned: unknown; now: unknown }[] {
   const out: { field: string; planned: unknown; now: unknown }[] = [];
   const flat = (o: Record<string, unknown>, prefix = ''): Record<string, unknown> => {
     const r: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(o)) {
-      if (k === 'workload' && !prefix) continue;
       if (v && typeof v === 'object' && !Array.isArray(v))
         Object.assign(r, flat(v as Record<string, unknown>, `${prefix}${k}.`));
       else r[`${prefix}${k}`] = v;
@@ -808,7 +846,7 @@ function diffState(
     return r;
   };
   const a = flat(planned);
-  const b = flat(now as unknown as Record<string, unknown>);
+  const b = flat(now);
   for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
     if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) out.push({ field: k, planned: a[k] ?? null, now: b[k] ?? null });
   }

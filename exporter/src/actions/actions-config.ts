@@ -11,8 +11,25 @@ export const BUILTIN_ACTIONS = [
   'flush_guardrails',
 ] as const;
 export type BuiltinAction = (typeof BUILTIN_ACTIONS)[number];
-/** Built-in actions planned asynchronously with evidence, registered by the composition root. */
-export const PLANNED_ACTIONS = ['policy_apply'] as const;
+
+/**
+ * The sidecar's own actions: their effect is on the sidecar's state (the scheduler's pause, the task
+ * queue, the agent registry), run in process by the capability that owns it, never by an executor.
+ */
+export const LOCAL_ACTIONS = [
+  'scheduler_pause',
+  'scheduler_resume',
+  'task_assign',
+  'task_cancel',
+  'task_requeue',
+  'agent_drain',
+  'agent_undrain',
+  'agent_deregister',
+  'policy_apply',
+] as const;
+export type LocalActionName = (typeof LOCAL_ACTIONS)[number];
+
+const RESERVED_ACTIONS: readonly string[] = [...BUILTIN_ACTIONS, ...LOCAL_ACTIONS];
 
 export const executorConfigSchema = z.discriminatedUnion('type', [
   z.strictObject({
@@ -50,10 +67,7 @@ export const customActionSchema = z.strictObject({
   name: z
     .string()
     .regex(/^[a-z][a-z0-9_]{0,63}$/)
-    .refine(
-      (n) => ![...BUILTIN_ACTIONS, ...PLANNED_ACTIONS].includes(n as BuiltinAction),
-      'a custom action may not reuse a built-in name'
-    ),
+    .refine((n) => !RESERVED_ACTIONS.includes(n), 'a custom action may not reuse a built-in name'),
   summary: z.string().max(200).default(''),
   access: z.enum(['operator', 'admin']).default('operator'),
   executor: executorConfigSchema,
@@ -75,6 +89,9 @@ export const actionsConfigSchema = z
     executors: z
       .record(z.string(), executorConfigSchema)
       .default({})
+      .refine((e) => !Object.keys(e).some((k) => (LOCAL_ACTIONS as readonly string[]).includes(k)), {
+        message: `the sidecar's own actions (${LOCAL_ACTIONS.join(', ')}) have no executor to override`,
+      })
       .describe('Transport of a built-in action (default: bus request/reply to the workload)'),
     custom: z
       .array(customActionSchema)

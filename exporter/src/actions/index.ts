@@ -1,5 +1,5 @@
 export { ActionService } from './action-service';
-export type { ActionDefinition, ActionDeps, Caller, ControlState, Expectation, PlannedAction } from './action-service';
+export type { ActionDefinition, ActionDeps, Caller, ControlState, Expectation } from './action-service';
 export { actionsRoutes, actionView, planView, callerOf, actionApiError } from './actions-router';
 export { ActionsRepository, ACTION_STATUSES, ACTION_TRIGGERS } from './actions-repository';
 export type { ActionRecord, ActionStatus, ActionTrigger, Change, Interlock, Plan } from './actions-repository';
@@ -16,6 +16,7 @@ export {
   ActionRefusedError,
   ActionForbiddenError,
   ActionNotFoundError,
+  ActionParamsError,
   IdempotencyMismatchError,
   InterlockError,
   PlanConflictError,
@@ -26,5 +27,13 @@ export {
   PlanStaleError,
   UnknownActionError,
 } from './action-errors';
-export { actionsConfigSchema, BUILTIN_ACTIONS, PLANNED_ACTIONS } from './actions-config';
-export type { ActionsConfig, BuiltinAction, CustomActionConfig, ExecutorConfig } from './actions-config';
+export { actionsConfigSchema, BUILTIN_ACTIONS, LOCAL_ACTIONS } from './actions-config';
+export type {
+  ActionsConfig,
+  BuiltinAction,
+  CustomActionConfig,
+  ExecutorConfig,
+  LocalActionName,
+} from './actions-config';
+export { parseActionParams } from './local-action';
+export type { LocalAction } from './local-action';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AGENT_STATUSES, TASK_STATUSES } from './agents-repository';
+import { AGENT_STATUSES, ATTEMPT_OUTCOMES, TASK_STATUSES } from './agents-repository';
 
 /** An agent name is a NATS subject token (`lookout.agents.<agent>.heartbeat`) and a token name. */
 export const agentNameSchema = z
@@ -82,11 +82,21 @@ export const createTaskBody = z.strictObject({
   estimated_duration: z.number().finite().min(0).nullable().optional().describe('Seconds'),
   dependencies: z.array(z.number().int().positive()).max(1000).default([]).describe('Task ids that must be done first'),
   required_capabilities: z.array(capabilitySchema).max(64).default([]).describe('The agent must have all of them'),
+  max_attempts: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('Failed attempts before the task is dead-lettered (default agents.task_max_attempts)'),
 });
 
-/** Classic status words are accepted: pending → queued, running → in_progress, completed → done. */
+/**
+ * Classic status words are accepted: pending → queued, running → in_progress, completed → done.
+ * `failed` is an attempt's outcome: the task is retried after a backoff or dead-lettered.
+ */
 const taskStatusInput = z
-  .enum([...TASK_STATUSES, 'pending', 'running', 'completed', 'complete'])
+  .enum([...TASK_STATUSES.filter((s) => s !== 'dead_letter'), 'failed', 'pending', 'running', 'completed', 'complete'])
   .transform((s) =>
     s === 'pending' ? 'queued' : s === 'running' ? 'in_progress' : s === 'completed' || s === 'complete' ? 'done' : s
   );
@@ -95,9 +105,29 @@ export const taskUpdateBody = z.strictObject({
   status: taskStatusInput,
   actual_duration: z.number().finite().min(0).optional().describe('Seconds the task took (else measured)'),
   result: z.unknown().optional(),
+  error: z.string().min(1).max(2000).optional().describe('With failed: why; kept as the task last_error'),
 });
 
 export const assignBody = z.strictObject({ agent: agentNameSchema.optional() }).default({});
+
+/** A person's reason for a queue operation: recorded in its event and the audit log. */
+export const reasonSchema = z.string().trim().min(3, 'say why in at least 3 characters').max(1000);
+
+export const reasonBody = z.strictObject({ reason: reasonSchema });
+
+/** DELETE may carry a reason; without a body it has none. */
+export const optionalReasonBody = z.strictObject({ reason: reasonSchema.optional() });
+
+export const attemptView = z.object({
+  task_id: z.number(),
+  attempt: z.number().describe('1 for the first assignment'),
+  agent: z.string(),
+  started_at: z.string(),
+  ended_at: z.string().nullable(),
+  outcome: z.enum(ATTEMPT_OUTCOMES).nullable().describe('null while the agent holds the task'),
+  error: z.string().nullable(),
+  retry_at: z.string().nullable().describe('When a failure scheduled a retry: its time'),
+});
 
 export const agentView = z.object({
   name: z.string(),
@@ -118,6 +148,7 @@ export const agentView = z.object({
   metadata: z.record(z.string(), z.unknown()),
   registered_at: z.string(),
   updated_at: z.string(),
+  draining: z.boolean().describe('Keeps what it holds, is given nothing new'),
 });
 
 export const taskView = z.object({
@@ -141,4 +172,10 @@ export const taskView = z.object({
   result: z.unknown(),
   requeues: z.number(),
   updated_at: z.string(),
+  max_attempts: z.number(),
+  attempts: z.number().describe('Times an agent took the task'),
+  failures: z.number().describe('Failed attempts since creation or the last requeue of a dead letter'),
+  retry_at: z.string().nullable().describe('Queued after a failure: not assigned before this time'),
+  lease_expires_at: z.string().nullable().describe("Held: requeued as failed unless the agent's heartbeat renews it"),
+  last_error: z.string().nullable(),
 });

@@ -10,8 +10,8 @@ import { logPartFailure } from '../store/store-health';
 export const HEARTBEAT_SUBJECT = 'lookout.agents.*.heartbeat';
 
 /**
- * Runs the agent registry: heartbeats from the bus, the staleness check (down + requeue) and the
- * periodic assignment round. Bad heartbeats are refused through the bus's rejections (error reply,
+ * Runs the agent registry: heartbeats from the bus, the staleness check (down + requeue), the task
+ * lease check (a lapsed lease fails the attempt) and the periodic assignment round. Bad heartbeats are refused through the bus's rejections (error reply,
  * counter, one log line per kind).
  */
 export class AgentsPart implements Part {
@@ -63,6 +63,7 @@ export class AgentsPart implements Part {
       this.timers.push(t);
     };
     every(ctx.config.agents.stale_check_interval_ms, () => service.checkStaleness(), 'agent staleness check');
+    every(ctx.config.agents.stale_check_interval_ms, () => service.checkLeases(), 'task lease check');
     if (ctx.config.agents.auto_assign)
       every(ctx.config.agents.assign_interval_ms, () => service.scheduleRound(), 'assignment round');
     service.scheduleRound();

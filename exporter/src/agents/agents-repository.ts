@@ -4,8 +4,14 @@ import { SqlFilter } from '../store/sql-filter';
 
 export const AGENT_STATUSES = ['idle', 'busy', 'offline', 'down'] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
-export const TASK_STATUSES = ['queued', 'assigned', 'in_progress', 'done', 'failed', 'cancelled'] as const;
+export const TASK_STATUSES = ['queued', 'assigned', 'in_progress', 'done', 'cancelled', 'dead_letter'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
+/** How an attempt ended: done; a failure (reported, lease lapsed, agent down); given back; cancelled. */
+export const ATTEMPT_OUTCOMES = ['done', 'failed', 'lease_expired', 'agent_down', 'returned', 'cancelled'] as const;
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
+/** Outcomes that count against a task's max_attempts and an agent's success ratio. */
+export const FAILURE_OUTCOMES = ['failed', 'lease_expired', 'agent_down'] as const;
+export type FailureOutcome = (typeof FAILURE_OUTCOMES)[number];
 /** Statuses a task holds while an agent owns it. */
 export const ACTIVE_TASK_STATUSES: readonly TaskStatus[] = ['assigned', 'in_progress'];
 
@@ -30,6 +36,8 @@ export interface Agent {
   updated_at: string;
   /** Tasks the agent holds now (assigned or in progress). */
   load: number;
+  /** Drained: it keeps what it holds but is given nothing new. */
+  draining: boolean;
 }
 
 export interface Task {
@@ -53,6 +61,29 @@ export interface Task {
   result: unknown;
   requeues: number;
   updated_at: string;
+  /** Failed attempts after which the task is dead-lettered. */
+  max_attempts: number;
+  /** Times an agent took the task. */
+  attempts: number;
+  /** Attempts that failed (reported failed, lease lapsed, agent down) since the last operator requeue. */
+  failures: number;
+  /** While queued after a failure: not assigned before this time (backoff). */
+  retry_at: string | null;
+  /** While an agent holds the task: requeued as a failure unless a heartbeat renews it by then. */
+  lease_expires_at: string | null;
+  last_error: string | null;
+}
+
+export interface TaskAttempt {
+  task_id: number;
+  attempt: number;
+  agent: string;
+  started_at: string;
+  ended_at: string | null;
+  outcome: AttemptOutcome | null;
+  error: string | null;
+  /** When the failure scheduled a retry: the time it was scheduled for. */
+  retry_at: string | null;
 }
 
 interface AgentRow {
@@ -69,6 +100,7 @@ interface AgentRow {
   registered_at: string;
   updated_at: string;
   load: number;
+  draining: number;
 }
 
 interface TaskRow {
@@ -91,6 +123,12 @@ interface TaskRow {
   result: string | null;
   requeues: number;
   updated_at: string;
+  max_attempts: number;
+  attempts: number;
+  failures: number;
+  retry_at: string | null;
+  lease_expires_at: string | null;
+  last_error: string | null;
   deps: string | null;
 }
 
@@ -119,6 +157,7 @@ function toAgent(r: AgentRow): Agent & { rowid: number } {
     registered_at: r.registered_at,
     updated_at: r.updated_at,
     load: r.load,
+    draining: r.draining === 1,
   };
 }
 
@@ -149,8 +188,36 @@ function toTask(r: TaskRow): Task {
     result: r.result === null ? null : (JSON.parse(r.result) as unknown),
     requeues: r.requeues,
     updated_at: r.updated_at,
+    max_attempts: r.max_attempts,
+    attempts: r.attempts,
+    failures: r.failures,
+    retry_at: r.retry_at,
+    lease_expires_at: r.lease_expires_at,
+    last_error: r.last_error,
   };
 }
+
+/** Columns a status change may also set. */
+export interface TaskFields {
+  started_at?: string | null;
+  completed_at?: string | null;
+  actual_duration?: number | null;
+  result?: unknown;
+  lease_expires_at?: string | null;
+  retry_at?: string | null;
+  failures?: number;
+  last_error?: string | null;
+}
+const TASK_FIELD_COLUMNS = [
+  'started_at',
+  'completed_at',
+  'actual_duration',
+  'result',
+  'lease_expires_at',
+  'retry_at',
+  'failures',
+  'last_error',
+] as const satisfies readonly (keyof TaskFields)[];
 
 export interface NewAgent {
   name: string;
@@ -170,6 +237,7 @@ export interface NewTask {
   required_capabilities: string[];
   dependencies: number[];
   created_by: string | null;
+  max_attempts: number;
 }
 
 export interface AgentQuery {
@@ -193,6 +261,8 @@ export class AgentsRepository {
   private readonly getTaskStmt;
   private readonly readyPageStmt;
   private readonly assignStmt;
+  private readonly openAttemptStmt;
+  private readonly endAttemptStmt;
   private readonly setAgentStatusStmt;
   // Read on every stale check, /metrics scrape and status build.
   private readonly staleCandidatesStmt;
@@ -208,13 +278,22 @@ export class AgentsRepository {
     this.readyPageStmt = db.prepare(
       `SELECT t.id, t.priority, t.required_capabilities, t.queued_at FROM tasks t
        WHERE t.status = 'queued'
+         AND (t.retry_at IS NULL OR t.retry_at <= @now)
          AND (t.priority < @p OR (t.priority = @p AND t.id > @id))
          AND NOT EXISTS (SELECT 1 FROM task_dependencies d JOIN tasks dep ON dep.id = d.depends_on
                          WHERE d.task_id = t.id AND dep.status != 'done')
        ORDER BY t.priority DESC, t.id ASC LIMIT @limit`
     );
     this.assignStmt = db.prepare(
-      `UPDATE tasks SET status = 'assigned', agent = ?, assigned_at = ?, updated_at = ? WHERE id = ? AND status = 'queued'`
+      `UPDATE tasks SET status = 'assigned', agent = @agent, assigned_at = @now, updated_at = @now, attempts = attempts + 1,
+         retry_at = NULL, lease_expires_at = @lease WHERE id = @id AND status = 'queued'`
+    );
+    this.openAttemptStmt = db.prepare(
+      `INSERT INTO task_attempts (task_id, attempt, agent, started_at) SELECT id, attempts, agent, assigned_at FROM tasks WHERE id = ?`
+    );
+    this.endAttemptStmt = db.prepare(
+      `UPDATE task_attempts SET ended_at = @now, outcome = @outcome, error = @error, retry_at = @retry_at
+       WHERE task_id = @id AND ended_at IS NULL`
     );
     this.setAgentStatusStmt = db.prepare('UPDATE agents SET status = ?, updated_at = ? WHERE name = ?');
     this.staleCandidatesStmt = db.prepare(
@@ -297,6 +376,10 @@ export class AgentsRepository {
     this.setAgentStatusStmt.run(status, now, name);
   }
 
+  setDraining(name: string, draining: boolean, now: string): void {
+    this.db.prepare('UPDATE agents SET draining = ?, updated_at = ? WHERE name = ?').run(draining ? 1 : 0, now, name);
+  }
+
   heartbeat(name: string, performance: Performance | null, now: string): void {
     if (performance) {
       this.db
@@ -322,7 +405,9 @@ export class AgentsRepository {
 
   /** Agents that may receive work: available status and spare capacity. */
   assignableAgents(): Agent[] {
-    return (this.db.prepare(`${AGENT_SELECT} WHERE a.status IN ('idle', 'busy')`).all() as AgentRow[])
+    return (
+      this.db.prepare(`${AGENT_SELECT} WHERE a.status IN ('idle', 'busy') AND a.draining = 0`).all() as AgentRow[]
+    )
       .map(toAgent)
       .filter((a) => a.load < a.max_tasks);
   }
@@ -378,8 +463,8 @@ export class AgentsRepository {
     const info = this.db
       .prepare(
         `INSERT INTO tasks (title, description, priority, category, estimated_duration, required_capabilities, status,
-           created_by, created_at, queued_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`
+           created_by, created_at, queued_at, updated_at, max_attempts)
+         VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`
       )
       .run(
         t.title,
@@ -391,7 +476,8 @@ export class AgentsRepository {
         t.created_by,
         now,
         now,
-        now
+        now,
+        t.max_attempts
       );
     const id = Number(info.lastInsertRowid);
     const dep = this.db.prepare('INSERT INTO task_dependencies (task_id, depends_on) VALUES (?, ?)');
@@ -409,12 +495,14 @@ export class AgentsRepository {
     return (this.db.prepare(sql).all(...where.args, q.limit) as TaskRow[]).map(toTask);
   }
 
+  /** Queued tasks ready to run now (dependencies done, no retry pending), in assignment order. */
   readyPage(
     afterPriority: number,
     afterId: number,
-    limit: number
+    limit: number,
+    now: string
   ): { id: number; priority: number; required_capabilities: string; queued_at: string }[] {
-    return this.readyPageStmt.all({ p: afterPriority, id: afterId, limit }) as {
+    return this.readyPageStmt.all({ p: afterPriority, id: afterId, limit, now }) as {
       id: number;
       priority: number;
       required_capabilities: string;
@@ -422,57 +510,126 @@ export class AgentsRepository {
     }[];
   }
 
-  /** Guarded: only a queued task is assigned, so a task can never go to two agents. */
-  assign(taskId: number, agent: string, now: string): boolean {
-    return this.assignStmt.run(agent, now, now, taskId).changes === 1;
+  /**
+   * Guarded: only a queued task is assigned, so a task can never go to two agents. Opens the
+   * attempt and starts the lease.
+   */
+  assign(taskId: number, agent: string, now: string, leaseUntil: string): boolean {
+    if (this.assignStmt.run({ agent, now, lease: leaseUntil, id: taskId }).changes !== 1) return false;
+    this.openAttemptStmt.run(taskId);
+    return true;
   }
 
-  updateTaskStatus(
-    id: number,
-    from: TaskStatus,
-    to: TaskStatus,
-    fields: { started_at?: string; completed_at?: string; actual_duration?: number | null; result?: unknown },
-    now: string
-  ): boolean {
+  /** Closes the task's open attempt, if it has one. */
+  endAttempt(
+    taskId: number,
+    outcome: AttemptOutcome,
+    now: string,
+    error: string | null = null,
+    retryAt: string | null = null
+  ): void {
+    this.endAttemptStmt.run({ id: taskId, outcome, now, error, retry_at: retryAt });
+  }
+
+  listAttempts(taskId: number): TaskAttempt[] {
+    return this.db
+      .prepare('SELECT * FROM task_attempts WHERE task_id = ? ORDER BY attempt')
+      .all(taskId) as TaskAttempt[];
+  }
+
+  /** A dead letter is held by no agent (its attempts keep who ran it). */
+  clearAgent(taskId: number): void {
+    this.db.prepare('UPDATE tasks SET agent = NULL WHERE id = ?').run(taskId);
+  }
+
+  setRetryAt(taskId: number, retryAt: string | null, now: string): void {
+    this.db.prepare('UPDATE tasks SET retry_at = ?, updated_at = ? WHERE id = ?').run(retryAt, now, taskId);
+  }
+
+  /** Renews the lease of every task the agent holds. */
+  renewLeases(agent: string, until: string): void {
+    this.db
+      .prepare(`UPDATE tasks SET lease_expires_at = ? WHERE agent = ? AND status IN ('assigned', 'in_progress')`)
+      .run(until, agent);
+  }
+
+  /** Held tasks whose lease lapsed before `now`, oldest lapse first. */
+  expiredLeases(now: string, limit = 500): number[] {
+    return this.db
+      .prepare(
+        `SELECT id FROM tasks WHERE lease_expires_at IS NOT NULL AND lease_expires_at < ?
+           AND status IN ('assigned', 'in_progress') ORDER BY lease_expires_at LIMIT ?`
+      )
+      .pluck()
+      .all(now, limit) as number[];
+  }
+
+  /** The earliest pending retry time, or null. */
+  nextRetryAt(): string | null {
+    return (
+      (this.db
+        .prepare(`SELECT MIN(retry_at) FROM tasks WHERE status = 'queued' AND retry_at IS NOT NULL`)
+        .pluck()
+        .get() as string | null) ?? null
+    );
+  }
+
+  /** Ids of the tasks an agent holds (assigned or in progress). */
+  heldBy(agent: string): number[] {
+    return this.db
+      .prepare(`SELECT id FROM tasks WHERE agent = ? AND status IN ('assigned', 'in_progress') ORDER BY id`)
+      .pluck()
+      .all(agent) as number[];
+  }
+
+  /** Per registered agent: attempts that ended done and that failed since `since`. */
+  outcomesByAgent(since: string): { agent: string; done: number; failed: number }[] {
+    return this.db
+      .prepare(
+        `SELECT t.agent AS agent,
+                SUM(t.outcome = 'done') AS done,
+                SUM(t.outcome IN ('failed', 'lease_expired', 'agent_down')) AS failed
+         FROM task_attempts t JOIN agents a ON a.name = t.agent
+         WHERE t.ended_at IS NOT NULL AND t.ended_at >= ?
+         GROUP BY t.agent`
+      )
+      .all(since) as { agent: string; done: number; failed: number }[];
+  }
+
+  /**
+   * Moves a task from `from` to `to` (guarded: false when it was no longer in `from`). Back to the
+   * queue clears the agent, its times and its lease; a task no agent holds has no lease.
+   */
+  updateTaskStatus(id: number, from: TaskStatus, to: TaskStatus, fields: TaskFields, now: string): boolean {
     const sets = ['status = ?', 'updated_at = ?'];
     const args: unknown[] = [to, now];
-    if (fields.started_at !== undefined) {
-      sets.push('started_at = ?');
-      args.push(fields.started_at);
-    }
-    if (fields.completed_at !== undefined) {
-      sets.push('completed_at = ?');
-      args.push(fields.completed_at);
-    }
-    if (fields.actual_duration !== undefined) {
-      sets.push('actual_duration = ?');
-      args.push(fields.actual_duration);
-    }
-    if (fields.result !== undefined) {
-      sets.push('result = ?');
-      args.push(JSON.stringify(fields.result));
+    for (const k of TASK_FIELD_COLUMNS) {
+      const v = fields[k];
+      if (v === undefined) continue;
+      sets.push(`${k} = ?`);
+      args.push(k === 'result' ? JSON.stringify(v) : v);
     }
     if (to === 'queued') {
       sets.push('agent = NULL', 'assigned_at = NULL', 'started_at = NULL', 'queued_at = ?', 'requeues = requeues + 1');
       args.push(now);
     }
+    if (to !== 'assigned' && to !== 'in_progress') sets.push('lease_expires_at = NULL');
     return (
       this.db.prepare(`UPDATE tasks SET ${sets.join(', ')} WHERE id = ? AND status = ?`).run(...args, id, from)
         .changes === 1
     );
   }
 
-  /** Puts every task an agent holds back in the queue; returns their ids. */
+  /** Gives every task an agent holds back to the queue (no failure: the agent let go); returns their ids. */
   requeueAgentTasks(agent: string, now: string): number[] {
-    const ids = this.db
-      .prepare(`SELECT id FROM tasks WHERE agent = ? AND status IN ('assigned', 'in_progress') ORDER BY id`)
-      .pluck()
-      .all(agent) as number[];
+    const ids = this.heldBy(agent);
+    for (const id of ids) this.endAttempt(id, 'returned', now);
     if (ids.length) {
       this.db
         .prepare(
           `UPDATE tasks SET status = 'queued', agent = NULL, assigned_at = NULL, started_at = NULL, queued_at = ?,
-             requeues = requeues + 1, updated_at = ? WHERE agent = ? AND status IN ('assigned', 'in_progress')`
+             requeues = requeues + 1, lease_expires_at = NULL, updated_at = ?
+           WHERE agent = ? AND status IN ('assigned', 'in_progress')`
         )
         .run(now, now, agent);
     }

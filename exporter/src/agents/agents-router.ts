@@ -18,6 +18,7 @@ import {
   agentPatchBody,
   agentView,
   assignBody,
+  attemptView,
   classicAgentStatusBody,
   createTaskBody,
   heartbeatBody,
@@ -345,11 +346,26 @@ export function agentsRoutes(service: AgentService): RouteModule {
     );
     api.add(
       {
+        method: 'get',
+        path: '/api/v1/tasks/:id/attempts',
+        access: 'viewer',
+        summary: "A task's attempts, oldest first: agent, start, end, outcome, error, the retry it scheduled",
+        tags,
+        params: idParam,
+        responses: {
+          200: { description: 'The attempts', schema: z.object({ items: z.array(attemptView) }) },
+          ...errors,
+        },
+      },
+      ({ params }) => mapped(() => ({ items: service.attempts(params.id) }))
+    );
+    api.add(
+      {
         method: 'patch',
         path: '/api/v1/tasks/:id',
         access: 'agent',
         summary:
-          'Update a task status (in_progress, done, failed, queued; cancelled by operators) with actual_duration',
+          'Update a task status (in_progress, done, failed with an error, queued; cancelled by operators) with actual_duration',
         tags,
         params: idParam,
         body: taskUpdateBody,

@@ -15,9 +15,21 @@ export type {
   HeartbeatInput,
   RegisterInput,
   TaskUpdateInput,
+  AgentServiceOptions,
+  QueueProblem,
+  TaskMove,
 } from './agent-service';
-export { AGENT_STATUSES, AgentsRepository, TASK_STATUSES } from './agents-repository';
-export type { Agent, AgentStatus, Performance, Task, TaskStatus } from './agents-repository';
+export { AGENT_STATUSES, ATTEMPT_OUTCOMES, AgentsRepository, TASK_STATUSES } from './agents-repository';
+export type {
+  Agent,
+  AgentStatus,
+  AttemptOutcome,
+  Performance,
+  Task,
+  TaskAttempt,
+  TaskStatus,
+} from './agents-repository';
 export { agentsRoutes } from './agents-router';
+export { agentsActions } from './agents-actions';
 export { AgentsPart, HEARTBEAT_SUBJECT } from './agents-part';
 export { heartbeatBody, registerBody, createTaskBody, taskUpdateBody } from './agent-schemas';

@@ -175,6 +175,14 @@ const httpSchema = z
       .describe('Serve /metrics without a token (for a Prometheus that cannot send one)'),
     grafana: grafanaSchema.describe('The grafana delegation token: how Grafana users are mapped and checked'),
     sse_heartbeat_ms: z.number().int().min(100).default(15_000).describe('SSE keep-alive comment interval'),
+    sse_max_buffered_bytes: z
+      .number()
+      .int()
+      .min(64 * 1024)
+      .default(1024 * 1024)
+      .describe(
+        'A stream client whose unsent data passes this is disconnected (it resumes from the store with Last-Event-ID): bounds memory per client'
+      ),
     control_rate_limit_per_minute: z
       .number()
       .int()
@@ -281,6 +289,43 @@ const agentsSchema = z
       .default(1)
       .describe('Default concurrent tasks per agent (per-agent override at registration)'),
     round_size: z.number().int().min(1).default(5000).describe('Queued tasks considered per assignment round'),
+    task_max_attempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(3)
+      .describe('Failed attempts after which a task is dead-lettered (per-task override `max_attempts` at creation)'),
+    retry_backoff_ms: z
+      .number()
+      .int()
+      .min(0)
+      .default(1000)
+      .describe('Delay before the retry after a first failure; doubles with each further failure'),
+    retry_backoff_max_ms: z.number().int().min(0).default(300_000).describe('Longest delay before a retry'),
+    retry_jitter: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe('Share of a retry delay that is random: the delay is scaled by a factor in [1 - jitter, 1)'),
+    task_lease_s: z
+      .number()
+      .positive()
+      .max(86_400)
+      .default(60)
+      .describe(
+        "Lease on a task an agent holds, renewed by the agent's heartbeats and task updates; when it lapses the attempt fails and the task is requeued"
+      ),
+    success_ratio_window_s: z
+      .number()
+      .positive()
+      .default(3600)
+      .describe('Window of lookout_agent_task_success_ratio: attempts that ended within it'),
+  })
+  .refine((a) => a.retry_backoff_max_ms >= a.retry_backoff_ms, {
+    message: 'retry_backoff_max_ms must be at least retry_backoff_ms',
+    path: ['retry_backoff_max_ms'],
   })
   .prefault({});
 

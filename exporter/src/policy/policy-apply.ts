@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import type { Change, Interlock } from '../actions/actions-repository';
-import type { Caller, PlannedAction } from '../actions/action-service';
+import type { LocalAction } from '../actions/local-action';
+import { parseActionParams } from '../actions/local-action';
 import { PlanRefusedError } from '../actions/action-errors';
-import type { ExecutionRequest, ExecutionResult, Executor } from '../actions/executors';
 import { ApiError } from '../api/errors';
 import type { BacktestService } from '../backtest/backtest-service';
 import { backtestApiError } from '../backtest/backtest-router';
 import { durationSchema } from '../guardian/duration';
 import { type EntriesDiff, diffIsEmpty, diffPolicies } from './policy-diff';
 import type { PolicyService } from './policy-service';
+import type { PolicyDocument } from './policy-document';
 
 export const POLICY_APPLY = 'policy_apply';
 
@@ -31,87 +32,78 @@ function changesOf(what: string, d: EntriesDiff): Change[] {
   ];
 }
 
-/** Writes and loads the policy; it runs inside the sidecar (the executor kind `local`). */
-class PolicyApplyExecutor implements Executor {
-  readonly kind = 'local' as const;
-  constructor(private readonly policy: PolicyService) {}
-  execute(req: ExecutionRequest): Promise<ExecutionResult> {
-    try {
-      const r = this.policy.writeAndLoad(String(req.params['content']), {
-        actor: req.actor,
-        reason: req.reason,
-        action_id: req.action_id,
-      });
-      if (r.version !== req.params['version']) {
-        return Promise.resolve({
-          ok: false,
-          message: `wrote ${r.file} but the running policy is ${r.version}, not the planned ${String(req.params['version'])}`,
-          data: r,
-        });
-      }
-      return Promise.resolve({ ok: true, message: `policy ${r.version} written to ${r.file} and loaded`, data: r });
-    } catch (err) {
-      return Promise.resolve({ ok: false, message: (err as Error).message });
-    }
-  }
-}
-
 /**
  * `policy_apply`: promote a policy with evidence. Its plan validates the candidate, diffs it against the
- * running policy rule by rule, and backtests it over a window (the run is kept like any backtest); apply
- * writes the policy file atomically and loads it (the hot reload then finds it unchanged). Admin only;
- * allowed while the kill switch is engaged (a policy change stops nothing).
+ * running policy rule by rule (the changes), and backtests it over a window (the evidence; the run is
+ * kept like any backtest); apply writes the policy file atomically and loads it (the hot reload then
+ * finds it unchanged). Admin only; allowed while the kill switch is engaged (a policy change stops
+ * nothing). The plan is bound to the running policy's version.
  */
 export function policyApplyAction(deps: {
   policy: PolicyService;
   backtests: BacktestService;
   planWindowMs: number;
-}): PlannedAction {
+}): LocalAction {
   const { policy, backtests } = deps;
+  /** The candidate document of valid params (validated again at apply: the sidecar may have changed). */
+  const candidate = (content: string): { version: string; document: PolicyDocument; warnings: unknown[] } => {
+    const v = policy.validate(content);
+    if (!v.ok) {
+      const first = v.problems[0]!;
+      throw new PlanRefusedError('policy_invalid', `${first.path}: ${first.message}`, v.problems);
+    }
+    return v.policy;
+  };
   return {
     name: POLICY_APPLY,
     summary: 'Replace the running policy: the plan shows the rule diff and a backtest of the candidate',
     access: 'admin',
-    executor: new PolicyApplyExecutor(policy),
-    whileKilled: true,
-    state: () => ({ policy_version: policy.current().running.version }),
-    interlocks: (params) => {
+    refusedByKillSwitch: false,
+    params(raw) {
+      const p = parseActionParams(POLICY_APPLY, paramsSchema, raw);
+      const c = candidate(p.content);
+      return { content: p.content, source: p.source, window_ms: p.window ?? deps.planWindowMs, version: c.version };
+    },
+    target: () => ({ policy_version: policy.current().running.version }),
+    judge(params) {
       const running = policy.current().running;
-      const out: Interlock[] = [];
+      const c = candidate(String(params['content']));
+      const diff = diffPolicies(running.document, c.document);
+      const interlocks: Interlock[] = [];
       if (running.source.kind !== 'file') {
-        out.push({
+        interlocks.push({
           code: 'no_policy_file',
           message: 'the running policy is the inline config: policy_apply writes policy.file, and none is set',
         });
       }
-      if (params['version'] === running.version) {
-        out.push({ code: 'no_change', message: `the candidate is the running policy (${running.version})` });
+      if (c.version === running.version) {
+        interlocks.push({ code: 'no_change', message: `the candidate is the running policy (${running.version})` });
       }
-      return out;
+      return {
+        changes: [
+          { field: 'policy.version', from: running.version, to: c.version },
+          ...changesOf('guardian.rules', diff.rules),
+          ...changesOf('guardian.playbooks', diff.playbooks),
+          ...changesOf('scheduler.policies', diff.scheduler_policies),
+          ...changesOf('signals', diff.signals),
+          ...(diff.description ? [{ field: 'description', from: diff.description.from, to: diff.description.to }] : []),
+        ],
+        interlocks,
+      };
     },
-    async plan(raw: Record<string, unknown>, caller: Caller) {
-      const p = paramsSchema.safeParse(raw);
-      if (!p.success) {
-        const problems = p.error.issues.map((i) => ({
-          path: ['body', 'params', ...i.path.map(String)].join('.'),
-          message: i.message,
-          code: i.code,
-        }));
-        throw new PlanRefusedError('invalid_request', `${problems[0]!.path}: ${problems[0]!.message}`, problems);
-      }
-      const v = policy.validate(p.data.content);
-      if (!v.ok) {
-        const first = v.problems[0]!;
-        throw new PlanRefusedError('policy_invalid', `${first.path}: ${first.message}`, v.problems);
-      }
+    async evidence(params, caller) {
       const running = policy.current().running;
-      const diff = diffPolicies(running.document, v.policy.document);
-      const windowMs = p.data.window ?? deps.planWindowMs;
+      const c = candidate(String(params['content']));
       const now = Date.now();
       let backtest: Awaited<ReturnType<BacktestService['runToEnd']>>;
       try {
         backtest = await backtests.runToEnd(
-          { rules: { kind: 'policy', content: p.data.content }, from: now - windowMs, to: now, source: p.data.source },
+          {
+            rules: { kind: 'policy', content: String(params['content']) },
+            from: now - Number(params['window_ms']),
+            to: now,
+            source: params['source'] === 'prometheus' ? 'prometheus' : 'store',
+          },
           caller.actor
         );
       } catch (err) {
@@ -120,29 +112,15 @@ export function policyApplyAction(deps: {
         throw err;
       }
       const { run, result } = backtest;
-      const changes: Change[] = [
-        { field: 'policy.version', from: running.version, to: v.policy.version },
-        ...changesOf('guardian.rules', diff.rules),
-        ...changesOf('guardian.playbooks', diff.playbooks),
-        ...changesOf('scheduler.policies', diff.scheduler_policies),
-        ...changesOf('signals', diff.signals),
-        ...(diff.description ? [{ field: 'description', from: diff.description.from, to: diff.description.to }] : []),
-      ];
+      const diff = diffPolicies(running.document, c.document);
       return {
-        params: {
-          content: p.data.content,
-          version: v.policy.version,
-          window_ms: windowMs,
-          source: p.data.source,
-          backtest_id: run.id,
-        },
-        changes,
+        params: { backtest_id: run.id },
         evidence: {
           running_version: running.version,
-          candidate_version: v.policy.version,
+          candidate_version: c.version,
           unchanged: diffIsEmpty(diff),
           diff,
-          warnings: v.policy.warnings,
+          warnings: c.warnings,
           backtest: {
             id: run.id,
             status: run.status,
@@ -157,6 +135,21 @@ export function policyApplyAction(deps: {
           },
         },
       };
+    },
+    execute(req) {
+      const r = policy.writeAndLoad(String(req.params['content']), {
+        actor: req.actor,
+        reason: req.reason,
+        action_id: req.action_id,
+      });
+      if (r.version !== req.params['version']) {
+        return {
+          ok: false,
+          message: `wrote ${r.file} but the running policy is ${r.version}, not the planned ${String(req.params['version'])}`,
+          data: r,
+        };
+      }
+      return { ok: true, message: `policy ${r.version} written to ${r.file} and loaded`, data: r };
     },
   };
 }

@@ -1,6 +1,7 @@
 export { Scheduler, PAUSE_KEY, policyVersion } from './scheduler';
 export type { PauseState, SchedulerDeps } from './scheduler';
 export { schedulerRoutes } from './scheduler-router';
+export { schedulerActions } from './scheduler-actions';
 export { DecisionsRepository, DECISION_VERDICTS } from './decisions-repository';
 export type { Decision, DecisionVerdict } from './decisions-repository';
 export { LocalLease } from './leader-lease';

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { ApiRouter } from '../api/api-router';
 import { notFound } from '../api/api-router';
-import { actorOf } from '../api/auth';
+import type { ActionService } from '../actions/action-service';
+import { actionApiError, callerOf } from '../actions/actions-router';
+import { ApiError } from '../api/errors';
 import { pageBySeq } from '../api/paging';
 import { cursorParam, limitParam, pageOf, stdErrors } from '../api/schemas';
 import { DECISION_VERDICTS, type Decision } from './decisions-repository';
@@ -22,9 +24,13 @@ const decisionSchema = z.object({
 });
 const pauseStateSchema = z.object({
   paused: z.boolean(),
-  actor: z.string().nullable(),
+  actor: z.string().nullable().describe('Who paused or resumed it last: a person, a token, or guardian'),
   reason: z.string().nullable(),
   since: z.string().nullable(),
+  action_id: z
+    .string()
+    .nullable()
+    .describe('The scheduler_pause or scheduler_resume action this call ran; null when nothing changed'),
 });
 const reasonBody = z.strictObject({ reason: z.string().trim().min(3, 'say why in at least 3 characters').max(1000) });
 
@@ -33,7 +39,7 @@ const view = (d: Decision): z.infer<typeof decisionSchema> => {
   return rest;
 };
 
-export function schedulerRoutes(scheduler: Scheduler): (api: ApiRouter) => void {
+export function schedulerRoutes(scheduler: Scheduler, actions: ActionService): (api: ApiRouter) => void {
   return (api) => {
     for (const which of ['pause', 'resume'] as const) {
       api.add(
@@ -43,16 +49,30 @@ export function schedulerRoutes(scheduler: Scheduler): (api: ApiRouter) => void 
           access: 'operator',
           summary:
             which === 'pause'
-              ? 'Pause the scheduler (no scheduled actions until resumed); reason required'
-              : 'Resume the scheduler; reason required',
+              ? 'Pause the scheduler in one call (plans and applies scheduler_pause); reason required'
+              : 'Resume the scheduler in one call (plans and applies scheduler_resume); reason required',
           tags: ['scheduler'],
           body: reasonBody,
-          responses: { 200: { description: 'scheduler pause state', schema: pauseStateSchema }, ...stdErrors },
+          responses: {
+            200: { description: 'scheduler pause state', schema: pauseStateSchema },
+            409: { description: 'refused (kill switch, cooldown, state changed)' },
+            ...stdErrors,
+          },
         },
-        ({ body, principal }) => {
-          if (which === 'pause') scheduler.pause(actorOf(principal), body.reason);
-          else scheduler.resume(actorOf(principal), body.reason);
-          return scheduler.pauseState();
+        async ({ body, principal }) => {
+          const cur = scheduler.pauseState();
+          // Already where the caller wants it: nothing to do, as before these became actions.
+          if (cur.paused === (which === 'pause') && cur.reason !== 'pause state unreadable')
+            return { ...cur, action_id: null };
+          let id: string;
+          try {
+            id = actions.run(`scheduler_${which}`, callerOf(principal), { reason: body.reason, trigger: 'api' }).id;
+          } catch (err) {
+            throw actionApiError(err);
+          }
+          const done = await actions.whenFinished(id);
+          if (done?.status === 'failed') throw new ApiError('conflict', done.error ?? `scheduler_${which} failed`);
+          return { ...scheduler.pauseState(), action_id: id };
         }
       );
     }

@@ -150,8 +150,8 @@ export class Scheduler implements Part {
     return this.setPaused(true, actor, reason, data);
   }
 
-  resume(actor: string, reason: string): boolean {
-    return this.setPaused(false, actor, reason, {});
+  resume(actor: string, reason: string, data: Record<string, unknown> = {}): boolean {
+    return this.setPaused(false, actor, reason, data);
   }
 
   private setPaused(paused: boolean, actor: string, reason: string, data: Record<string, unknown>): boolean {

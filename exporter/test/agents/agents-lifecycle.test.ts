@@ -214,10 +214,12 @@ describe('agents and tasks, end to end over REST and NATS', () => {
     const back = await nc.request('lookout.agents.flaky.heartbeat', enc.encode('{}'), { timeout: 5000 });
     expect(JSON.parse(dec.decode(back.data))).toMatchObject({ ok: true });
     expect(t.sidecar.agents.staleAgents().map((s) => s.agent)).not.toContain('flaky');
-    await waitFor(
-      async () =>
-        ((await t.call('GET', `/api/v1/tasks/${task.id}`, { as: 'viewer' })).body as TaskBody).agent === 'flaky'
-    );
+    // The agent's death counted as a failed attempt: the task comes back after its retry backoff,
+    // to the agent that keeps heartbeating (its window is shorter than the backoff).
+    await waitFor(async () => {
+      await nc.request('lookout.agents.flaky.heartbeat', enc.encode('{}'), { timeout: 5000 });
+      return ((await t.call('GET', `/api/v1/tasks/${task.id}`, { as: 'viewer' })).body as TaskBody).agent === 'flaky';
+    });
     await t.call('DELETE', '/api/v1/agents/flaky', { as: 'operator' });
   });
 

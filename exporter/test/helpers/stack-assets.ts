@@ -60,7 +60,15 @@ export interface Dashboard {
   tags: string[];
   panels: DashboardPanel[];
   links: { type: string; url?: string; tags?: string[]; title: string }[];
-  annotations: { list: { name: string; expr?: string; datasource?: { type?: string; uid?: string } }[] };
+  annotations: {
+    list: {
+      name: string;
+      expr?: string;
+      datasource?: { type?: string; uid?: string };
+      /** A Lookout events annotation's query: a feed, kinds (comma-separated) and a minimum severity. */
+      target?: { feed?: string; kinds?: string; minSeverity?: string };
+    }[];
+  };
   templating: {
     list: {
       name: string;

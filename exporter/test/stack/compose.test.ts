@@ -3,13 +3,17 @@ import YAML from 'yaml';
 import { BINARIES, hasBinary, runTool } from '../helpers/prometheus';
 import { REPO_ROOT, repoPath } from '../helpers/stack-assets';
 
-const LOOKOUT_PLUGIN_IDS = [
-  'lookout-ops-app',
-  'lookout-lineage-panel',
-  'lookout-gallery-panel',
-  'lookout-feed-panel',
-  'lookout-actions-panel',
-];
+/** Every plugin the app ships: the app and its nested panels and datasource (each a plugin.json under src/). */
+function pluginIds(dir = repoPath('grafana-plugins', 'src')): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = `${dir}/${e.name}`;
+    if (e.isDirectory()) out.push(...pluginIds(p));
+    else if (e.name === 'plugin.json') out.push((JSON.parse(fs.readFileSync(p, 'utf8')) as { id: string }).id);
+  }
+  return out;
+}
+const LOOKOUT_PLUGIN_IDS = pluginIds();
 const SERVICES = ['nats', 'exporter', 'workload', 'prometheus', 'alertmanager', 'grafana'];
 
 interface ComposeService {
@@ -78,6 +82,7 @@ describeCompose('docker-compose.yml', () => {
     const g = services['grafana']!;
     expect(g.image).toMatch(/^grafana\/grafana:12\.4\.\d+$/);
     const allowed = String(g.environment?.['GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS']).split(',');
+    expect(LOOKOUT_PLUGIN_IDS).toEqual(expect.arrayContaining(['lookout-ops-app', 'lookout-events-datasource']));
     expect(allowed.sort()).toEqual([...LOOKOUT_PLUGIN_IDS].sort());
     expect(g.environment?.['GF_DATAPROXY_SEND_USER_HEADER']).toBeUndefined();
     const volumes = JSON.stringify(g.volumes);

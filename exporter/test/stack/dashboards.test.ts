@@ -104,12 +104,25 @@ describe('dashboards', () => {
     }
   });
 
-  it('annotate control actions, incidents and kill-switch changes', () => {
+  it('annotate actions, incidents, kills and scheduler decisions from the sidecar events, with who, what and why', () => {
+    // Every annotation besides Grafana's own reads the Lookout events datasource (the app's nested plugin,
+    // provisioned with a fixed uid), whose markers carry the actor and the reason; the queries themselves are
+    // run against a real sidecar in metrics-coverage.test.ts.
+    const datasourcePlugin = JSON.parse(
+      fs.readFileSync(repoPath('grafana-plugins', 'src', 'datasources', 'events', 'plugin.json'), 'utf8')
+    ) as { id: string; annotations: boolean };
+    expect(datasourcePlugin).toMatchObject({ id: 'lookout-events-datasource', annotations: true });
+    const provisioned = provisionedDatasources().find((d) => d.type === datasourcePlugin.id);
+    expect(provisioned?.uid).toBe('lookout-events');
     for (const d of dashboards) {
-      const exprs = d.annotations.list.map((a) => a.expr ?? '').join('\n');
-      expect([d.uid, exprs]).toEqual([d.uid, expect.stringContaining('lookout_scheduler_actions_total')]);
-      expect([d.uid, exprs]).toEqual([d.uid, expect.stringContaining('lookout_incidents_total')]);
-      expect([d.uid, exprs]).toEqual([d.uid, expect.stringContaining('lookout_kill_switch_engaged')]);
+      const ours = d.annotations.list.filter((a) => a.datasource?.type !== 'grafana');
+      expect([d.uid, ours.map((a) => a.datasource)]).toEqual([
+        d.uid,
+        ours.map(() => ({ type: datasourcePlugin.id, uid: 'lookout-events' })),
+      ]);
+      const kinds = ours.map((a) => a.target?.kinds ?? '').join(',');
+      for (const k of ['action.applied', 'incident.*', 'kill_switch.*', 'decision.made'])
+        expect([d.uid, kinds.split(',')]).toEqual([d.uid, expect.arrayContaining([k])]);
     }
   });
 

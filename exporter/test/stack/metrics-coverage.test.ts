@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createSimulator } from '../../../examples/src';
 import { BINARIES, hasBinary, runTool } from '../helpers/prometheus';
-import { type TestSidecar, startTestSidecar } from '../helpers/sidecar';
+import { asGrafana, type TestSidecar, startTestSidecar } from '../helpers/sidecar';
 import { alertRules, dashboardExprs, loadDashboards, metricNames } from '../helpers/stack-assets';
 import { waitFor } from '../helpers/wait';
 
@@ -17,7 +17,10 @@ describe('the sidecar /metrics', () => {
   let metricsText: string;
 
   beforeAll(async () => {
-    t = await startTestSidecar();
+    // One interval policy, so a tick makes a scheduler decision for the annotations to show.
+    t = await startTestSidecar({
+      overrides: { scheduler: { policies: [{ name: 'nightly', type: 'interval', every: 1, action: 'retrain' }] } },
+    });
     const sim = createSimulator({ workspace: t.workspace, seed: 7, tickMs: 60_000, autopilot: false });
     sim.attachBus(t.sidecar.ctx.bus, t.sidecar.ctx.config.node);
     for (let i = 0; i < 3; i++) sim.tick();
@@ -38,6 +41,17 @@ describe('the sidecar /metrics', () => {
           headers: { 'idempotency-key': 'metrics-coverage-kill' },
         });
       }
+      // What the dashboards' annotations show besides actions and the kill: an incident, a decision, a pause.
+      t.sidecar.control.incidents.open({
+        rule: 'coverage',
+        severity: 'warning',
+        title: 'annotation coverage',
+        actor: 'guardian',
+        data: {},
+      });
+      t.sidecar.control.scheduler.tick(Date.now());
+      t.sidecar.control.scheduler.tick(Date.now() + 10);
+      await t.call('POST', '/api/v1/scheduler/pause', { as: 'operator', body: { reason: 'annotation coverage' } });
       await t.call('GET', '/api/v1/status', { as: 'viewer' });
       metricsText = String((await t.call('GET', '/metrics', { as: 'viewer' })).body);
     } finally {
@@ -66,6 +80,21 @@ describe('the sidecar /metrics', () => {
       .split('\n')
       .filter((l) => l.startsWith('lookout_') && !l.startsWith('lookout_workload_'));
     expect(ours).toEqual([]);
+  });
+
+  it("answers every dashboard annotation's query with the sidecar's own events, as a Grafana Viewer reads them", async () => {
+    const viewer = asGrafana({ login: 'annotations', role: 'Viewer' });
+    const seen: string[] = [];
+    for (const d of loadDashboards()) {
+      for (const a of d.annotations.list.filter((x) => x.target)) {
+        const q = new URLSearchParams({ kind: a.target!.kinds ?? '', severity: a.target!.minSeverity ?? 'debug' });
+        const r = await t.call('GET', `/api/v1/feeds/${a.target!.feed}?${q.toString()}`, viewer);
+        const items = (r.body as { items?: { kind: string; actor: string | null }[] }).items ?? [];
+        seen.push(`${d.uid} "${a.name}": ${r.status} ${items.length ? 'events' : 'none'}`);
+        expect([d.uid, a.name, r.status, items.length > 0]).toEqual([d.uid, a.name, 200, true]);
+      }
+    }
+    expect(seen.length).toBeGreaterThanOrEqual(16);
   });
 
   it('carries every lookout_ metric that a dashboard or an alert queries', () => {

@@ -29,6 +29,9 @@ import type {
   StatusResponse,
   WhoamiResponse,
   Task,
+  TaskAttempt,
+  TaskDraft,
+  TaskListQuery,
 } from './contract';
 
 type Query = Record<string, string | string[] | number | boolean | undefined | null>;
@@ -96,8 +99,9 @@ export const lookoutApi = {
     proxyUrl(item.url || `api/v1/artifacts/calibration/${encodeURIComponent(item.id)}/image`),
   feed: (feed: FeedName, q: FeedQuery = {}): Promise<Page<LookoutEvent>> =>
     request('GET', `api/v1/feeds/${feed}`, { query: { ...q } }),
-  streamUrl: (feeds: FeedName[], severity?: Severity): string =>
-    proxyUrl('api/v1/stream', { feeds: feeds.join(','), severity }),
+  /** The SSE stream: these feeds, optionally only some kinds (`lineage.*`), at least this severity. */
+  streamUrl: (feeds: FeedName[], severity?: Severity, kinds?: string[]): string =>
+    proxyUrl('api/v1/stream', { feeds: feeds.join(','), severity, kind: kinds?.length ? kinds : undefined }),
   planAction: (name: string, params?: Record<string, unknown>): Promise<ActionPlan> =>
     request('POST', `api/v1/actions/${encodeURIComponent(name)}/plan`, { body: params ? { params } : {} }),
   applyAction: (
@@ -119,7 +123,10 @@ export const lookoutApi = {
     request('POST', `api/v1/incidents/${encodeURIComponent(id)}/resolve`, { body: { note } }),
   decision: (id: string): Promise<Decision> => request('GET', `api/v1/decisions/${encodeURIComponent(id)}`),
   agents: (cursor?: string | null): Promise<Page<Agent>> => request('GET', 'api/v1/agents', { query: { cursor } }),
-  tasks: (cursor?: string | null): Promise<Page<Task>> => request('GET', 'api/v1/tasks', { query: { cursor } }),
+  tasks: (q: TaskListQuery = {}): Promise<Page<Task>> => request('GET', 'api/v1/tasks', { query: { ...q } }),
+  /** A task's attempts, oldest first: agent, times, outcome, error, the retry it scheduled. */
+  taskAttempts: (id: number): Promise<{ items: TaskAttempt[] }> => request('GET', `api/v1/tasks/${id}/attempts`),
+  createTask: (draft: TaskDraft): Promise<Task> => request('POST', 'api/v1/tasks', { body: draft }),
   audit: (cursor?: string | null, limit = 100): Promise<Page<AuditEntry>> =>
     request('GET', 'api/v1/audit', { query: { cursor, limit } }),
   /** The running safety policy: version, source, rules, and the last refused change of its file. */

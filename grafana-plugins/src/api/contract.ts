@@ -63,6 +63,11 @@ export type PolicyProblem = PolicyResponse['warnings'][number];
 export type PolicyValidation = ResponseOf<'/api/v1/policy/validate', 'post'>;
 export type Agent = ItemOf<ResponseOf<'/api/v1/agents', 'get'>>;
 export type Task = ItemOf<ResponseOf<'/api/v1/tasks', 'get'>>;
+export type TaskStatus = Task['status'];
+export type TaskAttempt = ItemOf<ResponseOf<'/api/v1/tasks/{id}/attempts', 'get'>>;
+export type TaskDraft = BodyOf<'/api/v1/tasks', 'post'>;
+export type TaskListQuery = QueryOf<'/api/v1/tasks', 'get'>;
+export type AgentStatus = Agent['status'];
 export type AuditEntry = ItemOf<ResponseOf<'/api/v1/audit', 'get'>>;
 
 export type Diagnostic = ItemOf<ResponseOf<'/api/v1/diagnostics', 'get'>>;
@@ -94,6 +99,14 @@ function allOf<U>() {
 
 export const SEVERITIES = allOf<Severity>()(['debug', 'info', 'warning', 'critical']);
 export const FEEDS = allOf<FeedName>()(['scheduler', 'guardian', 'activity', 'agents', 'diagnostics', 'all']);
+export const TASK_STATUSES = allOf<TaskStatus>()([
+  'queued',
+  'assigned',
+  'in_progress',
+  'done',
+  'dead_letter',
+  'cancelled',
+]);
 export const DIAGNOSTIC_SEVERITIES = allOf<DiagnosticSeverity>()(['info', 'warning', 'critical']);
 export const DIAGNOSTIC_STATUSES = allOf<DiagnosticStatus>()(['open', 'in_progress', 'resolved', 'closed']);
 /** The statuses an action does not leave. */

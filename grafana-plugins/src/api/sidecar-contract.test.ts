@@ -191,6 +191,13 @@ describe('the plugins’ API client against the real sidecar', () => {
       ).status
     ).toBe(201);
     expect((await send(sidecar, 'POST', 'api/v1/tasks', { title: 'Contract task' })).status).toBe(201);
+    // The agent takes it: the task then has an attempt to list.
+    const held = await until(
+      () => lookoutApi.tasks({ agent: AGENT }),
+      (p) => p.items.some((t) => t.attempts > 0),
+      'the agent to take the task'
+    );
+    const taskId = held.items.find((t) => t.attempts > 0)!.id;
     const diagnostic = await diagnosticsApi.create({ title: 'Contract diagnostic', severity: 'warning' });
     await diagnosticsApi.comment(diagnostic.id, 'first');
     await diagnosticsApi.assign(diagnostic.id, 'alice', 'yours');
@@ -217,7 +224,8 @@ describe('the plugins’ API client against the real sidecar', () => {
           await lookoutApi.feed(f, { limit: 20, severity: 'info' });
         }
       },
-      streamUrl: () => send(sidecar, 'GET', lookoutApi.streamUrl(['all'], 'warning').slice(PROXY_BASE.length + 1)),
+      streamUrl: () =>
+        send(sidecar, 'GET', lookoutApi.streamUrl(['all'], 'warning', ['lineage.*']).slice(PROXY_BASE.length + 1)),
       planAction: () => lookoutApi.planAction('retrain'),
       applyAction: async () => applied,
       action: () => lookoutApi.action(applied.id),
@@ -227,7 +235,9 @@ describe('the plugins’ API client against the real sidecar', () => {
       resolveIncident: async () => undefined,
       decision: () => lookoutApi.decision(decisionId),
       agents: () => lookoutApi.agents(),
-      tasks: () => lookoutApi.tasks(),
+      tasks: () => lookoutApi.tasks({ status: ['assigned', 'queued'], limit: 50 }),
+      taskAttempts: () => lookoutApi.taskAttempts(taskId),
+      createTask: () => lookoutApi.createTask({ title: 'Contract task from the app', max_attempts: 2 }),
       audit: () => lookoutApi.audit(null, 50),
       policy: () => lookoutApi.policy(),
       validatePolicy: () =>
@@ -295,6 +305,7 @@ describe('the plugins’ API client against the real sidecar', () => {
       'GET /api/v1/policy',
       'GET /api/v1/status',
       'GET /api/v1/tasks',
+      'GET /api/v1/tasks/{id}/attempts',
       'GET /api/v1/whoami',
     ]);
     // ... and every list the plugins read (after seeding) had items to check.

@@ -48,3 +48,25 @@ export function formatDuration(seconds: number): string {
   }
   return `${m}m ${Math.floor(seconds % 60)}s`;
 }
+
+/** A time still to come, relative to `now` ("in 12s", "in 3m"); a time already past is "now". */
+export function timeUntil(iso: string | null | undefined, now: number = Date.now()): string {
+  if (!iso) {
+    return '—';
+  }
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) {
+    return iso;
+  }
+  const s = Math.round((t - now) / 1000);
+  if (s <= 0) {
+    return 'now';
+  }
+  if (s < 60) {
+    return `in ${s}s`;
+  }
+  if (s < 3600) {
+    return `in ${Math.floor(s / 60)}m`;
+  }
+  return `in ${Math.floor(s / 3600)}h`;
+}

@@ -13,10 +13,19 @@ export interface EventFeedOptions {
   paused: boolean;
   /** Set false to skip SSE entirely (e.g. where EventSource is unavailable). */
   useSse?: boolean;
+  /** Only these kinds (`lineage.updated`) or families (`lineage.*`), filtered by the sidecar on the stream and the feeds. */
+  kinds?: string[];
+  /** How many recent events the backfill reads first (default 200; a panel that only wants news asks for 1). */
+  backfill?: number;
 }
 
 export interface EventFeedState {
   events: LookoutEvent[];
+  /**
+   * How many times events newer than any seen before arrived after the backfill (live or by polling): a panel that
+   * only needs to know that something changed (lineage, gallery) reloads when it moves.
+   */
+  changes: number;
   pending: number;
   mode: FeedMode;
   error?: string;
@@ -33,8 +42,12 @@ export function useEventFeed(o: EventFeedOptions): EventFeedState {
   const [error, setError] = useState<string>();
   const held = useRef<LookoutEvent[]>([]);
   const [pending, setPending] = useState(0);
+  const [changes, setChanges] = useState(0);
+  /** The newest event id seen since the subscription started; null until the backfill is in. */
+  const newestId = useRef<string | null>(null);
   const pausedRef = useRef(o.paused);
   const feedsKey = o.feeds.join(',');
+  const kindsKey = (o.kinds ?? []).join(',');
 
   const push = useCallback(
     (incoming: LookoutEvent[]) => {
@@ -78,15 +91,32 @@ export function useEventFeed(o: EventFeedOptions): EventFeedState {
     setEvents([]);
     held.current = [];
     setPending(0);
+    newestId.current = null;
     setMode('connecting');
     setError(undefined);
 
-    const fetchFeeds = async (): Promise<void> => {
+    /** Counts a change when events newer than any seen arrive after the backfill (ULIDs sort by time). */
+    const noteArrivals = (incoming: LookoutEvent[], backfill: boolean): void => {
+      let newest = newestId.current ?? '';
+      for (const e of incoming) {
+        if (e.id > newest) {
+          newest = e.id;
+        }
+      }
+      const grew = newestId.current !== null && newest > newestId.current;
+      newestId.current = newest;
+      if (grew && !backfill) {
+        setChanges((c) => c + 1);
+      }
+    };
+
+    const fetchFeeds = async (backfill = false): Promise<void> => {
       const pages = await Promise.all(
         feeds.map(async (f) => {
           const page = await lookoutApi.feed(f, {
-            limit: 200,
+            limit: newestTs ? 200 : (o.backfill ?? 200),
             since: newestTs,
+            kind: kindsKey || undefined,
             severity: o.minSeverity === 'debug' ? undefined : o.minSeverity,
           });
           return page.items;
@@ -99,6 +129,7 @@ export function useEventFeed(o: EventFeedOptions): EventFeedState {
         }
       }
       if (!stopped) {
+        noteArrivals(all, backfill);
         push(all);
       }
     };
@@ -121,7 +152,13 @@ export function useEventFeed(o: EventFeedOptions): EventFeedState {
         return;
       }
       let failures = 0;
-      es = new EventSource(lookoutApi.streamUrl(feeds, o.minSeverity === 'debug' ? undefined : o.minSeverity));
+      es = new EventSource(
+        lookoutApi.streamUrl(
+          feeds,
+          o.minSeverity === 'debug' ? undefined : o.minSeverity,
+          kindsKey ? kindsKey.split(',') : undefined
+        )
+      );
       es.onopen = () => {
         failures = 0;
         setMode('live');
@@ -130,6 +167,7 @@ export function useEventFeed(o: EventFeedOptions): EventFeedState {
       es.addEventListener('lookout', (m: MessageEvent<string>) => {
         const e = parseEventData(m.data);
         if (e) {
+          noteArrivals([e], false);
           push([e]);
         }
       });
@@ -146,7 +184,7 @@ export function useEventFeed(o: EventFeedOptions): EventFeedState {
       };
     };
 
-    fetchFeeds().then(
+    fetchFeeds(true).then(
       () => !stopped && startSse(),
       (e: Error) => {
         if (!stopped) {
@@ -163,8 +201,8 @@ export function useEventFeed(o: EventFeedOptions): EventFeedState {
         clearTimeout(pollTimer);
       }
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- feedsKey stands for o.feeds
-  }, [feedsKey, o.minSeverity, o.pollMs, o.useSse, push]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- feedsKey and kindsKey stand for o.feeds and o.kinds
+  }, [feedsKey, kindsKey, o.backfill, o.minSeverity, o.pollMs, o.useSse, push]);
 
-  return { events, pending, mode, error, flush };
+  return { events, changes, pending, mode, error, flush };
 }

@@ -20,13 +20,20 @@ export interface Harness {
   open(page: Page, role: OrgRole, theme?: Theme): Promise<void>;
   /** Calls the sidecar directly (not through the proxy) with the Grafana token, to check its state. */
   sidecarGet<T>(p: string): Promise<T>;
+  /** Changes the sidecar's state directly (as a Grafana Admin, not through the page), to arrange a test. */
+  sidecarSend<T>(method: 'POST' | 'PATCH' | 'DELETE', p: string, body?: unknown): Promise<T>;
   screenshot(page: Page, name: string, theme: Theme): Promise<void>;
 }
 
-export const test = base.extend<object, { generation: Generation; harness: Harness }>({
+export const test = base.extend<
+  object,
+  { generation: Generation; sidecarEnv: Record<string, string>; harness: Harness }
+>({
   generation: ['12.4', { option: true, scope: 'worker' }],
+  /** More `LOOKOUT_*` settings for the demo sidecar; a spec that needs its own (`test.use`) gets its own worker. */
+  sidecarEnv: [{}, { option: true, scope: 'worker' }],
   harness: [
-    async ({ generation }, use) => {
+    async ({ generation, sidecarEnv }, use) => {
       if (!demoAvailable()) {
         throw new Error(`${DEMO_SCRIPT} is missing: build the example workload first (npm run build -w examples)`);
       }
@@ -44,6 +51,7 @@ export const test = base.extend<object, { generation: Generation; harness: Harne
               title: 'Lineage moved',
             },
           ]),
+          ...sidecarEnv,
         },
       });
       const server = await startHarnessServer({
@@ -73,25 +81,22 @@ export const test = base.extend<object, { generation: Generation; harness: Harne
           expect(shared['@grafana/ui']).toBe(GENERATIONS[generation].version);
         },
         async sidecarGet<T>(p: string): Promise<T> {
-          const res = await fetch(`${sidecar.url}/${p.replace(/^\//, '')}`, {
-            headers: {
-              Authorization: `Bearer ${sidecar.token}`,
-              // The delegation token acts only for a person: this check acts as a Grafana Admin.
-              'X-Grafana-Context': grafanaContext({
-                userId: 1,
-                login: 'harness-check',
-                name: 'harness-check',
-                email: 'harness-check@example.org',
-                orgId: 1,
-                orgName: 'Main Org.',
-                orgRole: 'Admin',
-                isGrafanaAdmin: false,
-                isAnonymous: false,
-              }),
-            },
-          });
+          const res = await fetch(`${sidecar.url}/${p.replace(/^\//, '')}`, { headers: asHarnessAdmin(sidecar.token) });
           expect(res.ok, `GET ${p} → ${res.status}`).toBe(true);
           return (await res.json()) as T;
+        },
+        async sidecarSend<T>(method: 'POST' | 'PATCH' | 'DELETE', p: string, body?: unknown): Promise<T> {
+          const res = await fetch(`${sidecar.url}/${p.replace(/^\//, '')}`, {
+            method,
+            headers: {
+              ...asHarnessAdmin(sidecar.token),
+              ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+            },
+            body: body === undefined ? undefined : JSON.stringify(body),
+          });
+          const text = await res.text();
+          expect(res.ok, `${method} ${p} → ${res.status} ${text}`).toBe(true);
+          return (text ? JSON.parse(text) : undefined) as T;
         },
         async screenshot(page, name, theme) {
           await page.screenshot({ path: path.join(screenshots, `${name}-${theme}.png`), fullPage: true });
@@ -105,6 +110,24 @@ export const test = base.extend<object, { generation: Generation; harness: Harne
 });
 
 export { expect };
+
+/** The delegation token acts only for a person: the harness's own checks act as a Grafana Admin. */
+function asHarnessAdmin(token: string): Record<string, string> {
+  return {
+    Authorization: `Bearer ${token}`,
+    'X-Grafana-Context': grafanaContext({
+      userId: 1,
+      login: 'harness-check',
+      name: 'harness-check',
+      email: 'harness-check@example.org',
+      orgId: 1,
+      orgName: 'Main Org.',
+      orgRole: 'Admin',
+      isGrafanaAdmin: false,
+      isAnonymous: false,
+    }),
+  };
+}
 
 export async function renderPanel(
   page: Page,

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { SidecarContext } from '../../context';
-import { FEED_NAMES, FEEDS, type FeedName, severitySchema } from '../../events/event';
+import { EVENT_SOURCES, FEED_NAMES, FEEDS, type FeedName, eventSourceSchema, severitySchema } from '../../events/event';
 import { type ApiRouter, notFound } from '../api-router';
 import { ApiError } from '../errors';
 import { pageBySeq } from '../paging';
@@ -86,7 +86,12 @@ const statusSchema = z.looseObject({
     since: z.string().nullable(),
     fail_safe: z.string().optional(),
   }),
-  scheduler: z.looseObject({ paused: z.boolean() }),
+  scheduler: z.looseObject({
+    paused: z.boolean(),
+    actor: z.string().nullable().describe('Who paused or resumed it last (a person, a token, or guardian)'),
+    reason: z.string().nullable(),
+    since: z.string().nullable(),
+  }),
   incidents: z.looseObject({ open: z.number() }),
   workload_telemetry: z
     .object({
@@ -107,6 +112,11 @@ const statusSchema = z.looseObject({
     })
     .describe('The running policy (GET /api/v1/policy has all of it)'),
 });
+
+/** A stream kind filter: a dotted kind, or a family ending in `.*`. */
+const STREAM_KIND_PATTERN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?$/;
+const STREAM_KIND_MAX = 100;
+const STREAM_KINDS_MAX = 20;
 
 const atQuery = z.strictObject({
   at: z
@@ -508,6 +518,19 @@ export function registerCoreRoutes(
 
   const streamQuery = z.strictObject({
     feeds: csvList(z.enum(FEED_NAMES as [FeedName, ...FeedName[]])).optional(),
+    source: csvList(eventSourceSchema)
+      .pipe(z.array(eventSourceSchema).max(EVENT_SOURCES.length))
+      .optional()
+      .describe('only these sources (within the feeds)'),
+    kind: csvList(
+      z
+        .string()
+        .max(STREAM_KIND_MAX, `at most ${STREAM_KIND_MAX} characters`)
+        .regex(STREAM_KIND_PATTERN, 'a kind (lineage.updated) or a family (lineage.*)')
+    )
+      .pipe(z.array(z.string()).max(STREAM_KINDS_MAX, `at most ${STREAM_KINDS_MAX} kinds`))
+      .optional()
+      .describe('only these kinds; `family.*` for a family (lineage.*)'),
     severity: severitySchema.optional(),
     last_event_id: z.string().max(64).optional(),
   });
@@ -516,7 +539,8 @@ export function registerCoreRoutes(
       method: 'get',
       path: '/api/v1/stream',
       access: 'viewer',
-      summary: 'Server-sent events of every new event; resumable with Last-Event-ID; keep-alive comments',
+      summary:
+        'Server-sent events of every new event, filtered by feed, source, kind and severity; resumable with Last-Event-ID; keep-alive comments',
       tags: ['read'],
       query: streamQuery,
       responses: {
@@ -536,8 +560,18 @@ export function registerCoreRoutes(
           { path: 'headers.last-event-id', message: 'not a ULID', code: 'invalid_format' },
         ]);
       }
+      const feeds: FeedName[] = query.feeds?.length ? query.feeds : ['all'];
+      const inFeeds = new Set<string>(feeds.flatMap((f) => [...FEEDS[f]]));
+      const outside = (query.source ?? []).filter((src) => !inFeeds.has(src));
+      if (outside.length) {
+        throw new ApiError('invalid_request', `query.source: ${outside.join(', ')} not in feeds ${feeds.join(', ')}`, [
+          { path: 'query.source', message: `allowed: ${[...inFeeds].join(', ')}`, code: 'invalid_value' },
+        ]);
+      }
       stream.open(req, res, {
-        feeds: query.feeds?.length ? query.feeds : ['all'],
+        feeds,
+        sources: query.source,
+        kinds: query.kind,
         severity: query.severity,
         lastEventId,
       });

@@ -5,6 +5,7 @@ import { migration004Diagnostics } from './004-diagnostics';
 import { migration005AuditIdentity } from './005-audit-identity';
 import { migration006OutboxStreamSeq } from './006-outbox-stream-seq';
 import { migration007TelemetrySeriesAlerts } from './007-telemetry-series-alerts';
+import { migration008TaskRecovery } from './008-task-recovery';
 import { migration010Backtest } from './010-backtest';
 
 export interface Migration {
@@ -17,8 +18,9 @@ export interface Migration {
  * Numbered, append-only. Never edit a released migration: add the next number.
  * Reserved: 002 control plane (actions, incidents, decisions, audit), 003 bus outbox + agents/tasks,
  * 004 diagnostics, 005 audit identity (Grafana org and role), 006 the outbox's stream sequence,
- * 007 labeled telemetry series and Alertmanager notifications, 008 (issue 14) and 009 (issue 15, fleet),
- * 010 guardian backtests (telemetry history, shadow guardrails, backtest runs, plan evidence).
+ * 007 labeled telemetry series and Alertmanager notifications, 008 task queue recovery (attempts, backoff,
+ * lease, dead letter, agent drain), 009 fleet (issue 15), 010 guardian backtests (telemetry history, shadow
+ * guardrails, backtest runs, plan evidence).
  */
 export const MIGRATIONS: readonly Migration[] = [
   migration001Core,
@@ -28,5 +30,6 @@ export const MIGRATIONS: readonly Migration[] = [
   migration005AuditIdentity,
   migration006OutboxStreamSeq,
   migration007TelemetrySeriesAlerts,
+  migration008TaskRecovery,
   migration010Backtest,
 ];

@@ -17,6 +17,24 @@ export interface ActionFlowProps {
 }
 
 const STEPS = ['applying', 'applied', 'verified'] as const;
+/** A sidecar action (scheduler, task queue, agents) has no effect to verify: applied is where it ends. */
+const LOCAL_STEPS = ['applying', 'applied'] as const;
+
+/**
+ * The rows of the plan's "Current state": a sidecar action's own target (the task, the agent, the pause), else the
+ * whole control state a workload action is judged on.
+ */
+function stateRows(state: Record<string, unknown>): Array<[string, unknown]> {
+  const target = state.target;
+  if (target && typeof target === 'object') {
+    return Object.entries(target as Record<string, unknown>).flatMap(([k, v]) =>
+      v && typeof v === 'object' && !Array.isArray(v)
+        ? Object.entries(v as Record<string, unknown>).map(([k2, v2]): [string, unknown] => [`${k}.${k2}`, v2])
+        : [[k, v] as [string, unknown]]
+    );
+  }
+  return Object.entries(state).filter(([k]) => k !== 'target');
+}
 
 /**
  * Plan → confirm → apply → follow. Nothing is applied before the user has seen the plan and typed a reason; the
@@ -50,7 +68,9 @@ export function ActionFlow({
   }, [action, params]);
 
   const status = record?.status;
-  const terminal = status !== undefined && (TERMINAL_ACTION_STATUSES as string[]).includes(status);
+  const terminal =
+    status !== undefined && ((TERMINAL_ACTION_STATUSES as string[]).includes(status) || Boolean(record?.finished_at));
+  const steps: readonly string[] = record?.executor === 'local' ? LOCAL_STEPS : STEPS;
 
   useEffect(() => {
     if (!record || terminal) {
@@ -85,7 +105,7 @@ export function ActionFlow({
 
   // The sidecar decides: `allowed` already accounts for interlocks (and for any an admin set aside).
   const blocked = plan && !plan.allowed;
-  const planState = plan?.state ?? {};
+  const planState = stateRows(plan?.state ?? {});
   const activeInterlocks = plan?.interlocks.filter((i) => !i.overridden) ?? [];
   const failed = status === 'failed' || status === 'timed_out';
 
@@ -100,12 +120,12 @@ export function ActionFlow({
         {!plan && !error && <LoadingPlaceholder text={`Planning ${action}…`} />}
         {plan && (
           <>
-            {Object.keys(planState).length > 0 && (
+            {planState.length > 0 && (
               <>
                 <div className={s.heading}>Current state</div>
                 <table className={s.table} aria-label="Current state">
                   <tbody>
-                    {Object.entries(planState).map(([k, v]) => (
+                    {planState.map(([k, v]) => (
                       <tr key={k}>
                         <th scope="row">{k}</th>
                         <td>{formatValue(v)}</td>
@@ -169,9 +189,10 @@ export function ActionFlow({
             )}
             {record && (
               <div className={s.steps} role="status" aria-live="polite" data-testid={TEST_IDS.actionFlow.status}>
-                {STEPS.map((step, i) => {
-                  const at = STEPS.indexOf(status as (typeof STEPS)[number]);
-                  const cls = at > i || status === 'verified' ? s.stepDone : at === i ? s.stepCurrent : s.step;
+                {steps.map((step, i) => {
+                  const at = steps.indexOf(status ?? '');
+                  const done = at > i || status === 'verified' || (terminal && !failed && at === i);
+                  const cls = done ? s.stepDone : at === i ? s.stepCurrent : s.step;
                   return (
                     <span key={step} className={cls}>
                       {i > 0 && '→ '}

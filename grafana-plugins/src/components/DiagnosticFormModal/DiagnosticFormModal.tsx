@@ -1,13 +1,8 @@
-import React, { useState } from 'react';
+import React from 'react';
 import { Alert, Button, Field, Input, Modal, RadioButtonGroup, TagsInput, TextArea, useStyles2 } from '@grafana/ui';
-import {
-  type Diagnostic,
-  type DiagnosticDraft,
-  diagnosticsApi,
-  type DiagnosticSeverity,
-  LookoutApiError,
-} from '../../api';
-import { EMPTY_FORM, type DiagnosticFormValues, fieldErrorsOf, formValuesOf, patchOf } from '../../data/diagnostics';
+import { type Diagnostic, type DiagnosticDraft, diagnosticsApi, type DiagnosticSeverity } from '../../api';
+import { EMPTY_FORM, type DiagnosticFormValues, formValuesOf, patchOf } from '../../data/diagnostics';
+import { useSidecarForm } from '../../hooks/useSidecarForm';
 import { TEST_IDS } from '../../testIds';
 import { getStyles } from './DiagnosticFormModal.styles';
 
@@ -42,39 +37,20 @@ function draftOf(v: DiagnosticFormValues): DiagnosticDraft {
 export function DiagnosticFormModal({ diagnostic, onSaved, onDismiss }: DiagnosticFormModalProps): React.JSX.Element {
   const s = useStyles2(getStyles);
   const initial = diagnostic ? formValuesOf(diagnostic) : EMPTY_FORM;
-  const [values, setValues] = useState<DiagnosticFormValues>(initial);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const set = (patch: Partial<DiagnosticFormValues>): void => setValues((v) => ({ ...v, ...patch }));
+  const { values, set, errors, failure, busy, submit: save } = useSidecarForm<DiagnosticFormValues>(initial);
 
   const submit = async (e: React.SyntheticEvent): Promise<void> => {
     e.preventDefault();
-    setFailure(undefined);
-    if (!values.title.trim()) {
-      setErrors({ title: 'A title is required' });
-      return;
-    }
-    setErrors({});
-    setBusy(true);
-    try {
+    const saved = await save(async (v) => {
       if (diagnostic) {
-        const patch = patchOf(initial, values);
+        const patch = patchOf(initial, v);
         onSaved(Object.keys(patch).length ? await diagnosticsApi.update(diagnostic.id, patch) : diagnostic);
       } else {
-        onSaved(await diagnosticsApi.create(draftOf(values)));
+        onSaved(await diagnosticsApi.create(draftOf(v)));
       }
+    });
+    if (saved) {
       onDismiss();
-    } catch (err) {
-      setBusy(false);
-      if (err instanceof LookoutApiError && err.status === 400) {
-        const byField = fieldErrorsOf(err.details);
-        const { '': general, ...fields } = byField;
-        setErrors(fields);
-        setFailure(general ?? (Object.keys(fields).length ? undefined : err.message));
-        return;
-      }
-      setFailure((err as Error).message);
     }
   };
 

@@ -37,15 +37,27 @@ export function LineageGraph({
   const s = useStyles2(getStyles);
   const theme = useTheme2();
   const layout = useMemo(() => layoutLineage(generations), [generations]);
-  const [t, setT] = useState<ViewTransform>(() => fitTransform(layout, width, height));
+  const [t, setView] = useState<ViewTransform>(() => fitTransform(layout, width, height));
+  // Once the user zooms or pans, the view is theirs: live updates (a new generation, a status change) keep it.
+  const userMoved = useRef(false);
+  const setT = useCallback((next: React.SetStateAction<ViewTransform>) => {
+    userMoved.current = true;
+    setView(next);
+  }, []);
   const [hover, setHover] = useState<{ g: Generation; x: number; y: number }>();
   const rootRef = useRef<HTMLDivElement>(null);
   const drag = useRef<{ x: number; y: number; tx: number; ty: number; moved: boolean } | null>(null);
 
-  const fit = useCallback(() => setT(fitTransform(layout, width, height)), [layout, width, height]);
-  // Re-fit when the data or the panel size changes.
-  // eslint-disable-next-line react-hooks/set-state-in-effect -- a new layout or panel size deliberately resets the view
-  useEffect(fit, [fit]);
+  const fit = useCallback(() => {
+    userMoved.current = false;
+    setView(fitTransform(layout, width, height));
+  }, [layout, width, height]);
+  // Follow the data and the panel size while the view is still the fitted one; never take a chosen view away.
+  useEffect(() => {
+    if (!userMoved.current) {
+      setView(fitTransform(layout, width, height));
+    }
+  }, [layout, width, height]);
 
   useEffect(() => {
     const el = rootRef.current;
@@ -60,7 +72,7 @@ export function LineageGraph({
     };
     el.addEventListener('wheel', onWheel, { passive: false });
     return () => el.removeEventListener('wheel', onWheel);
-  }, []);
+  }, [setT]);
 
   const onHover = (g: Generation, e: React.MouseEvent): void => {
     const r = rootRef.current?.getBoundingClientRect();
@@ -105,6 +117,7 @@ export function LineageGraph({
         height={height}
         data-testid={TEST_IDS.lineage.svg}
         data-zoom={t.k.toFixed(3)}
+        data-transform={`${t.tx.toFixed(1)},${t.ty.toFixed(1)},${t.k.toFixed(4)}`}
         onPointerDown={(e) => {
           drag.current = { x: e.clientX, y: e.clientY, tx: t.tx, ty: t.ty, moved: false };
         }}

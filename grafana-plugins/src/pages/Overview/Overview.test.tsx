@@ -1,8 +1,16 @@
 import React from 'react';
-import { render, screen, within } from '@testing-library/react';
+import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { fakeBackend, HttpFailure } from '../../test/backend';
-import { FIXED_TS, makeDecision, makeEvent, makeIncident, makeStatus } from '../../test/fixtures';
+import { fakeBackend, HttpFailure, setOrgRole } from '../../test/backend';
+import {
+  FIXED_TS,
+  makeActionRecord,
+  makeDecision,
+  makeEvent,
+  makeIncident,
+  makePlan,
+  makeStatus,
+} from '../../test/fixtures';
 import { TEST_IDS } from '../../testIds';
 import { Overview } from './Overview';
 
@@ -77,5 +85,77 @@ describe('Overview page', () => {
     });
     render(<Overview />);
     expect(await screen.findByText('Cannot reach the Lookout sidecar')).toBeInTheDocument();
+  });
+
+  describe('the scheduler', () => {
+    const pausedByGuardian = makeStatus({
+      scheduler: { paused: true, actor: 'guardian', reason: 'critical incident: drift runaway', since: FIXED_TS },
+    });
+    const quiet = { items: [], next_cursor: null };
+
+    it('says who paused it and why, and lets an Editor resume it through plan → apply', async () => {
+      setOrgRole('Editor');
+      let resumed = false;
+      const { calls } = fakeBackend({
+        'GET api/v1/status': () =>
+          resumed
+            ? makeStatus({
+                scheduler: { paused: false, actor: 'grafana:erin', reason: 'understood', since: FIXED_TS },
+              })
+            : pausedByGuardian,
+        'GET api/v1/incidents': () => quiet,
+        'GET api/v1/feeds/scheduler': () => quiet,
+        'POST api/v1/actions/scheduler_resume/plan': () =>
+          makePlan({
+            action: 'scheduler_resume',
+            state: { target: { scheduler: pausedByGuardian.scheduler } },
+            changes: [{ field: 'scheduler.paused', from: true, to: false }],
+          }),
+        'POST api/v1/actions/scheduler_resume/apply': () => {
+          resumed = true;
+          return makeActionRecord({ action: 'scheduler_resume', executor: 'local', status: 'applying' });
+        },
+        'GET api/v1/actions/act-1': () =>
+          makeActionRecord({
+            action: 'scheduler_resume',
+            executor: 'local',
+            status: 'applied',
+            finished_at: FIXED_TS,
+          }),
+      });
+      render(<Overview />);
+      const state = await screen.findByTestId(TEST_IDS.scheduler.state);
+      expect(state).toHaveTextContent(/Paused by guardian .*: critical incident: drift runaway/);
+      await userEvent.click(screen.getByTestId(TEST_IDS.scheduler.resume));
+      const modal = await screen.findByTestId(TEST_IDS.actionFlow.modal);
+      expect(await within(modal).findByRole('table', { name: 'Current state' })).toHaveTextContent(
+        'scheduler.actorguardian'
+      );
+      await userEvent.type(within(modal).getByTestId(TEST_IDS.actionFlow.reason), 'understood');
+      await userEvent.click(within(modal).getByTestId(TEST_IDS.actionFlow.apply));
+      await waitFor(() =>
+        expect(within(modal).getByTestId(TEST_IDS.actionFlow.status)).toHaveTextContent('status: applied')
+      );
+      await waitFor(() =>
+        expect(screen.getByTestId(TEST_IDS.scheduler.state)).toHaveTextContent('Resumed by grafana:erin')
+      );
+      expect(calls.find((c) => c.path === 'api/v1/actions/scheduler_resume/apply')!.body).toMatchObject({
+        reason: 'understood',
+      });
+    });
+
+    it('shows a Viewer the control disabled, and why', async () => {
+      setOrgRole('Viewer');
+      fakeBackend({
+        'GET api/v1/status': () => pausedByGuardian,
+        'GET api/v1/incidents': () => quiet,
+        'GET api/v1/feeds/scheduler': () => quiet,
+      });
+      render(<Overview />);
+      expect(await screen.findByTestId(TEST_IDS.scheduler.resume)).toHaveAttribute('aria-disabled', 'true');
+      expect(screen.getByTestId(TEST_IDS.scheduler.reason)).toHaveTextContent(
+        'Requires the Editor role (you are Viewer)'
+      );
+    });
   });
 });

@@ -2,11 +2,13 @@ import React, { useState } from 'react';
 import { PluginPage } from '@grafana/runtime';
 import { Alert, Badge, Button, LinkButton, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
 import { lookoutApi } from '../../api';
+import { ActionFlow } from '../../components/ActionFlow';
 import { DecisionDrawer } from '../../components/DecisionDrawer';
 import { KillSwitchBanner } from '../../components/KillSwitchBanner';
 import { PLUGIN_BASE_URL, ROUTES } from '../../constants';
 import { decisionIdOf } from '../../data/feed';
 import { formatDuration, timeAgo } from '../../data/format';
+import { currentOrgRole, roleAvailability } from '../../data/roles';
 import { useAsync } from '../../hooks/useAsync';
 import { TEST_IDS } from '../../testIds';
 import { getStyles } from './Overview.styles';
@@ -17,7 +19,10 @@ export function Overview(): React.JSX.Element {
   const incidents = useAsync(() => lookoutApi.incidents('open'), [], { intervalMs: 10_000 });
   const decisions = useAsync(() => lookoutApi.feed('scheduler', { limit: 20 }), [], { intervalMs: 15_000 });
   const [why, setWhy] = useState<string>();
+  const [schedulerAction, setSchedulerAction] = useState<'scheduler_pause' | 'scheduler_resume'>();
   const st = status.value;
+  const can = roleAvailability(currentOrgRole(), 'Editor');
+  const sched = st?.scheduler;
 
   return (
     <PluginPage>
@@ -63,7 +68,7 @@ export function Overview(): React.JSX.Element {
               </div>
               <div className={s.stat}>
                 <span>Scheduler</span>
-                <strong>{st.scheduler?.paused ? 'paused' : 'running'}</strong>
+                <strong>{sched?.paused ? 'paused' : 'running'}</strong>
               </div>
               <div className={s.stat}>
                 <span>Open incidents</span>
@@ -87,6 +92,48 @@ export function Overview(): React.JSX.Element {
                   </a>
                 </strong>
               </div>
+            </div>
+          </section>
+        )}
+        {sched && (
+          <section className={s.section} aria-label="Scheduler">
+            <h3 className={s.heading}>Scheduler</h3>
+            <div className={s.toolbar}>
+              <span data-testid={TEST_IDS.scheduler.state} data-paused={String(sched.paused)}>
+                <Badge text={sched.paused ? 'paused' : 'running'} color={sched.paused ? 'orange' : 'green'} />{' '}
+                {sched.actor
+                  ? `${sched.paused ? 'Paused' : 'Resumed'} by ${sched.actor} ${timeAgo(sched.since)}${sched.reason ? `: ${sched.reason}` : ''}`
+                  : sched.paused
+                    ? 'Paused'
+                    : 'Deciding on its policies'}
+              </span>
+              {sched.paused ? (
+                <Button
+                  icon="play"
+                  data-testid={TEST_IDS.scheduler.resume}
+                  disabled={!can.enabled}
+                  tooltip={can.enabled ? undefined : can.reason}
+                  onClick={() => setSchedulerAction('scheduler_resume')}
+                >
+                  Resume
+                </Button>
+              ) : (
+                <Button
+                  icon="pause"
+                  variant="secondary"
+                  data-testid={TEST_IDS.scheduler.pause}
+                  disabled={!can.enabled}
+                  tooltip={can.enabled ? undefined : can.reason}
+                  onClick={() => setSchedulerAction('scheduler_pause')}
+                >
+                  Pause
+                </Button>
+              )}
+              {!can.enabled && (
+                <span className={s.muted} data-testid={TEST_IDS.scheduler.reason}>
+                  {can.reason}
+                </span>
+              )}
             </div>
           </section>
         )}
@@ -167,6 +214,16 @@ export function Overview(): React.JSX.Element {
           )}
         </section>
         {why && <DecisionDrawer decisionId={why} onClose={() => setWhy(undefined)} />}
+        {schedulerAction && (
+          <ActionFlow
+            action={schedulerAction}
+            onDismiss={() => {
+              setSchedulerAction(undefined);
+              status.reload();
+            }}
+            onFinished={() => status.reload()}
+          />
+        )}
       </div>
     </PluginPage>
   );

@@ -24,9 +24,14 @@ describe('gallery panel option migrations', () => {
     });
   });
 
-  describe('0.1.x (current)', () => {
-    it('keeps current options', () => {
+  describe('0.1.x', () => {
+    it('keeps its options and gains the polling interval used while the stream is down', () => {
       const o = { generation: 'g2', kind: 'pnl', pageSize: 10, tileWidth: 120 };
+      expect(migrateGalleryOptions(panel(o, '0.1.0'))).toEqual({ ...o, pollSeconds: 15 });
+    });
+
+    it('keeps a chosen polling interval', () => {
+      const o = { generation: 'g2', kind: 'pnl', pageSize: 10, tileWidth: 120, pollSeconds: 30 };
       expect(migrateGalleryOptions(panel(o, '0.1.0'))).toEqual(o);
     });
   });

@@ -25,6 +25,13 @@ export const plugin = new PanelPlugin<GalleryOptions>(GalleryPanel)
         defaultValue: DEFAULT_GALLERY_OPTIONS.pageSize,
         settings: { min: 4, max: 200, integer: true },
       })
+      .addNumberInput({
+        path: 'pollSeconds',
+        name: 'Polling interval (s)',
+        description: 'New images arrive live on the stream; this interval is used only while the stream is down',
+        defaultValue: DEFAULT_GALLERY_OPTIONS.pollSeconds,
+        settings: { min: 2, integer: true },
+      })
       .addSliderInput({
         path: 'tileWidth',
         name: 'Tile width',

@@ -7,6 +7,14 @@ export interface GalleryOptions {
   pageSize: number;
   /** Minimum tile width in px. */
   tileWidth: number;
+  /** While the live stream is down, how often to check for new images. */
+  pollSeconds: number;
 }
 
-export const DEFAULT_GALLERY_OPTIONS: GalleryOptions = { generation: '', kind: '', pageSize: 40, tileWidth: 180 };
+export const DEFAULT_GALLERY_OPTIONS: GalleryOptions = {
+  generation: '',
+  kind: '',
+  pageSize: 40,
+  tileWidth: 180,
+  pollSeconds: 15,
+};

@@ -14,8 +14,8 @@ export const plugin = new PanelPlugin<LineageOptions>(LineagePanel)
       })
       .addNumberInput({
         path: 'refreshSeconds',
-        name: 'Refresh (s)',
-        description: 'Lineage changes are also pushed on the live stream; this is a safety refresh',
+        name: 'Polling interval (s)',
+        description: 'Lineage changes arrive live on the stream; this interval is used only while the stream is down',
         defaultValue: DEFAULT_LINEAGE_OPTIONS.refreshSeconds,
         settings: { min: 2, integer: true },
       })

@@ -1,11 +1,12 @@
 import React, { useCallback, useMemo, useState } from 'react';
 import type { PanelProps } from '@grafana/data';
-import { Alert, Badge, EmptyState, useStyles2 } from '@grafana/ui';
+import { Alert, EmptyState, useStyles2 } from '@grafana/ui';
 import { lookoutApi } from '../../../../api';
 import { DecisionDrawer } from '../../../../components/DecisionDrawer';
 import { filterBySeverity } from '../../../../data/feed';
 import { currentOrgRole, hasRole } from '../../../../data/roles';
 import { useEventFeed } from '../../../../hooks/useEventFeed';
+import { StreamState } from '../../../../components/StreamState';
 import { TEST_IDS } from '../../../../testIds';
 import type { FeedOptions } from '../../types';
 import { FeedList } from '../FeedList';
@@ -46,21 +47,7 @@ export function FeedPanel({ options, height }: PanelProps<FeedOptions>): React.J
   return (
     <div className={s.root} data-testid={TEST_IDS.feed.root}>
       <div className={s.header}>
-        <span data-testid={TEST_IDS.feed.mode}>
-          <Badge
-            text={feed.mode}
-            color={
-              feed.mode === 'live'
-                ? 'green'
-                : feed.mode === 'polling'
-                  ? 'blue'
-                  : feed.mode === 'error'
-                    ? 'red'
-                    : 'darkgrey'
-            }
-            icon={feed.mode === 'live' ? 'rss' : feed.mode === 'polling' ? 'sync' : 'exclamation-triangle'}
-          />
-        </span>
+        <StreamState mode={feed.mode} pollSeconds={options.pollSeconds} testId={TEST_IDS.feed.mode} />
         <span>
           {options.feeds.join(', ')} · ≥ {options.minSeverity} · {events.length} events{paused ? ' · paused' : ''}
         </span>

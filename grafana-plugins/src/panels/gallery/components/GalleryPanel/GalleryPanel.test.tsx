@@ -3,7 +3,8 @@ import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { PanelProps } from '@grafana/data';
 import { fakeBackend, HttpFailure, type RecordedCall } from '../../../../test/backend';
-import { makeImage, makeLineage } from '../../../../test/fixtures';
+import { FakeEventSource } from '../../../../test/eventSource';
+import { makeEvent, makeImage, makeLineage } from '../../../../test/fixtures';
 import { intersectAll } from '../../../../test/observers';
 import { TEST_IDS } from '../../../../testIds';
 import { DEFAULT_GALLERY_OPTIONS, type GalleryOptions } from '../../types';
@@ -88,5 +89,36 @@ describe('GalleryPanel', () => {
     });
     render(<GalleryPanel {...props()} />);
     expect(await screen.findByText('disk gone')).toBeInTheDocument();
+  });
+
+  it('shows a new image from the stream without a reload, keeping the filters', async () => {
+    FakeEventSource.install();
+    let written = false;
+    const { calls } = fakeBackend({
+      'GET api/v1/lineage': () => makeLineage(),
+      'GET api/v1/feeds/activity': () => ({ items: [], next_cursor: null }),
+      'GET api/v1/artifacts/calibration': (c) => {
+        const base = calibration(c);
+        return written && c.query.generation === 'g2'
+          ? { ...base, items: [...base.items, makeImage('new', 'g2', 'drift')] }
+          : base;
+      },
+    });
+    render(<GalleryPanel {...props({ generation: 'g2' })} />);
+    await waitFor(() => expect(screen.getAllByRole('listitem')).toHaveLength(2));
+    await waitFor(() => expect(FakeEventSource.instances).toHaveLength(1));
+    const es = FakeEventSource.latest();
+    expect(es.url).toBe('/api/plugin-proxy/lookout-ops-app/api/v1/stream?feeds=activity&kind=artifact.*');
+    es.open();
+    expect(screen.getByTestId(TEST_IDS.gallery.stream)).toHaveAttribute('data-mode', 'live');
+
+    written = true;
+    const before = calls.filter((c) => c.path === 'api/v1/artifacts/calibration').length;
+    es.emit(makeEvent({ id: 'A2', source: 'watcher', kind: 'artifact.updated', subject: 'calibration/g2/drift.png' }));
+    expect(await screen.findByTestId(TEST_IDS.gallery.tile('new'))).toBeInTheDocument();
+    const reload = calls.filter((c) => c.path === 'api/v1/artifacts/calibration').slice(before);
+    expect(reload.map((c) => c.query.generation)).toEqual(['g2']);
+    expect(screen.getByLabelText('Generation')).toHaveValue('g2');
+    expect(screen.getAllByRole('listitem')).toHaveLength(3);
   });
 });

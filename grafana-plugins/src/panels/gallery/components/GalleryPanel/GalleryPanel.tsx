@@ -2,7 +2,9 @@ import React, { useCallback, useEffect, useId, useMemo, useRef, useState } from 
 import type { PanelProps } from '@grafana/data';
 import { Alert, Button, Combobox, EmptyState, InlineField, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
 import { lookoutApi, type CalibrationImage } from '../../../../api';
+import { StreamState } from '../../../../components/StreamState';
 import { useAsync } from '../../../../hooks/useAsync';
+import { useEventFeed } from '../../../../hooks/useEventFeed';
 import { TEST_IDS } from '../../../../testIds';
 import { distinct } from '../../data/compare';
 import type { GalleryOptions } from '../../types';
@@ -29,8 +31,9 @@ export function GalleryPanel({ options, replaceVariables }: PanelProps<GalleryOp
   const sentinel = useRef<HTMLDivElement>(null);
   const lineage = useAsync(() => lookoutApi.lineage(), []);
 
+  const pageSize = options.pageSize || 40;
   const load = useCallback(
-    async (reset: boolean, from?: string | null) => {
+    async (reset: boolean, from?: string | null, limit = pageSize) => {
       const id = ++request.current;
       setLoading(true);
       setError(undefined);
@@ -39,7 +42,7 @@ export function GalleryPanel({ options, replaceVariables }: PanelProps<GalleryOp
           generation: generation || undefined,
           kind: kind || undefined,
           cursor: from,
-          limit: options.pageSize || 40,
+          limit,
         });
         if (id !== request.current) {
           return;
@@ -58,8 +61,30 @@ export function GalleryPanel({ options, replaceVariables }: PanelProps<GalleryOp
         }
       }
     },
-    [generation, kind, options.pageSize]
+    [generation, kind, pageSize]
   );
+
+  // New, changed and removed images arrive on the stream (`artifact.*`, filtered by the sidecar), or by polling while
+  // it is down. Each reloads what the grid already shows, in place: the filters, the open image and the compare view
+  // stay as they are.
+  const pollSeconds = Math.max(2, options.pollSeconds || 15);
+  const live = useEventFeed({
+    feeds: ['activity'],
+    kinds: ['artifact.*'],
+    minSeverity: 'debug',
+    maxRows: 1,
+    backfill: 1,
+    pollMs: pollSeconds * 1000,
+    paused: false,
+  });
+  useEffect(() => {
+    if (live.changes > 0) {
+      // eslint-disable-next-line react-hooks/set-state-in-effect -- a change on disk reloads the listing shown
+      load(true, undefined, Math.min(500, Math.max(pageSize, items.length)));
+    }
+    // Only a change reloads; the count of images shown is read, not followed.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [live.changes]);
 
   useEffect(() => {
     // eslint-disable-next-line react-hooks/set-state-in-effect -- new filters start a new listing
@@ -92,6 +117,7 @@ export function GalleryPanel({ options, replaceVariables }: PanelProps<GalleryOp
   return (
     <div className={s.root} data-testid={TEST_IDS.gallery.root}>
       <div className={s.toolbar}>
+        <StreamState mode={live.mode} pollSeconds={pollSeconds} testId={TEST_IDS.gallery.stream} />
         <InlineField label="Generation" htmlFor={`${idBase}-generation`}>
           <Combobox
             id={`${idBase}-generation`}
