@@ -13,6 +13,7 @@ export enum ROUTES {
   Audit = 'audit',
   Diagnostics = 'diagnostics',
   Policy = 'policy',
+  Backtest = 'backtest',
 }
 
 /** The in-app URL of a diagnostic's detail (`/a/lookout-ops-app/diagnostics/D-42`). */

@@ -598,8 +598,10 @@ export class BacktestService implements Part {
     const shadow = out.steps.filter((s) => s.shadow);
     const count = (steps: typeof out.steps, what: string): number => steps.filter((s) => s.step.do === what).length;
     const historyStart = this.ctx.telemetryRepo.historyStart();
+    // Event-rate rules read the event log, not telemetry: no telemetry is only news when a rule reads it.
+    const readsTelemetry = rules.some((x) => x.type === 'threshold' || x.type === 'telemetry_stale');
     const dataMessage =
-      out.data.rows === 0
+      readsTelemetry && out.data.rows === 0
         ? `no telemetry in the range from ${run.source === 'store' ? 'the sidecar’s history' : 'Prometheus'}` +
           (run.source === 'store'
             ? historyStart === null
@@ -629,7 +631,7 @@ export class BacktestService implements Part {
       },
       real: { fires: real.fires.length, incidents: real.incidents.length, kills: real.kills.length },
       comparison: comparison.summary,
-      no_data: out.data.rows === 0,
+      no_data: readsTelemetry && out.data.rows === 0,
       partial: out.partial !== null,
     };
     return {

@@ -3,6 +3,7 @@ export type { DiagnosticsApi, LookoutApi, FeedQuery } from './client';
 export { LookoutApiError, toApiError } from './errors';
 export type { FieldProblem, InvalidTransitionDetails } from './errors';
 export {
+  BACKTEST_DIFF_KINDS,
   DIAGNOSTIC_SEVERITIES,
   DIAGNOSTIC_STATUSES,
   FEEDS,

@@ -11,6 +11,7 @@ const LineageExplorer = lazy(() => import('../../pages/LineageExplorer'));
 const Audit = lazy(() => import('../../pages/Audit'));
 const Diagnostics = lazy(() => import('../../pages/Diagnostics'));
 const Policy = lazy(() => import('../../pages/Policy'));
+const Backtest = lazy(() => import('../../pages/Backtest'));
 
 /** App routes under /a/lookout-ops-app/; `diagnostics/:id` opens a diagnostic's detail over the list. */
 export function App(_props: AppRootProps): React.JSX.Element {
@@ -24,6 +25,7 @@ export function App(_props: AppRootProps): React.JSX.Element {
         <Route path={ROUTES.Lineage} element={<LineageExplorer />} />
         <Route path={ROUTES.Audit} element={<Audit />} />
         <Route path={ROUTES.Policy} element={<Policy />} />
+        <Route path={ROUTES.Backtest} element={<Backtest />} />
         <Route path="*" element={<Navigate to={ROUTES.Overview} replace />} />
       </Routes>
     </Suspense>
