@@ -4,33 +4,20 @@ import YAML from 'yaml';
 import { type TestSidecar, startTestSidecar, tempDir } from '../helpers/sidecar';
 import { waitFor } from '../helpers/wait';
 
-const RUNNING = {
-  signals: { drift_score: {} },
-  guardian: {
-    rules: [
-      {
-        name: 'drift_high',
-        type: 'threshold',
-        metric: 'drift_score',
-        op: '>',
-        value: 0.6,
-        playbook: [{ do: 'notify' }],
-      },
-    ],
-  },
-};
+const drift = (value: number): Record<string, unknown> => ({
+  name: 'drift_high',
+  type: 'threshold',
+  metric: 'drift_score',
+  op: '>',
+  value,
+  playbook: [{ do: 'notify' }],
+});
+const RUNNING = { signals: { drift_score: {} }, guardian: { rules: [drift(0.6)] } };
 const CANDIDATE = {
   signals: { drift_score: {} },
   guardian: {
     rules: [
-      {
-        name: 'drift_high',
-        type: 'threshold',
-        metric: 'drift_score',
-        op: '>',
-        value: 0.9,
-        playbook: [{ do: 'notify' }],
-      },
+      drift(0.9),
       { name: 'drift_low', type: 'threshold', metric: 'drift_score', op: '<', value: 0.1, shadow: true },
     ],
   },

@@ -11,6 +11,7 @@ import {
 } from '../../api';
 import { ActionFlow } from '../../components/ActionFlow';
 import { BacktestResult } from '../../components/BacktestResult';
+import { ProblemsTable } from '../../components/ProblemsTable';
 import { RANGE_PRESETS, RULE_TEMPLATE, backtestBody } from '../../data/backtest';
 import { timeAgo } from '../../data/format';
 import { currentOrgRole, hasRole } from '../../data/roles';
@@ -228,24 +229,7 @@ export function Backtest(): React.JSX.Element {
           <div data-testid={TEST_IDS.backtest.problems}>
             <Alert severity="error" title="The backtest was refused">
               {refusal.message}
-              {refusal.problems.length > 0 && (
-                <table className={s.table} aria-label="Problems">
-                  <thead>
-                    <tr>
-                      <th>Where</th>
-                      <th>Problem</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {refusal.problems.map((p, i) => (
-                      <tr key={`${p.path}-${i}`}>
-                        <td className={s.mono}>{p.path}</td>
-                        <td>{p.message}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              )}
+              {refusal.problems.length > 0 && <ProblemsTable problems={refusal.problems} label="Problems" />}
             </Alert>
           </div>
         )}
