@@ -311,14 +311,34 @@ export class BacktestService implements Part {
   // ---- runs -----------------------------------------------------------------------------------------
 
   /**
-   * Validates and starts a run, then waits up to backtest.sync_wait_ms (or `waitMs`) for it to end.
-   * Returns the run as it is then; `finished` says whether it ended.
+   * Validates and starts a run, then waits up to backtest.sync_wait_ms for it to end. Returns the run as
+   * it is then; `finished` says whether it ended.
    */
-  async create(
+  async create(req: BacktestRequest, actor: string): Promise<{ run: BacktestView; finished: boolean }> {
+    const { id, done } = this.begin(req, actor);
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      done.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), this.ctx.config.backtest.sync_wait_ms);
+      }),
+    ]);
+    clearTimeout(timer);
+    return { run: this.get(id), finished };
+  }
+
+  /** Runs a backtest to its end whatever its length (a policy_apply plan waits for its evidence). */
+  async runToEnd(
     req: BacktestRequest,
-    actor: string,
-    waitMs = this.ctx.config.backtest.sync_wait_ms
-  ): Promise<{ run: BacktestView; finished: boolean }> {
+    actor: string
+  ): Promise<{ run: BacktestView; result: Record<string, unknown> | null }> {
+    const { id, done } = this.begin(req, actor);
+    await done;
+    return { run: this.get(id), result: this.repo.result(id) ?? null };
+  }
+
+  /** Validates a request and starts its run; `done` settles when the run has ended (any outcome). */
+  private begin(req: BacktestRequest, actor: string): { id: string; done: Promise<void> } {
     const cfg = this.ctx.config.backtest;
     const tick = req.tick_ms ?? this.ctx.config.guardian.tick_ms;
     const from = req.from;
@@ -412,26 +432,7 @@ export class BacktestService implements Part {
         if (this.active === active) this.active = null;
       }
     );
-    let timer: NodeJS.Timeout | undefined;
-    const finished = await Promise.race([
-      active.done.then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), waitMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    return { run: this.get(run.id), finished };
-  }
-
-  /** Runs a backtest to its end whatever its length (a policy_apply plan waits for its evidence). */
-  async runToEnd(
-    req: BacktestRequest,
-    actor: string
-  ): Promise<{ run: BacktestView; result: Record<string, unknown> | null }> {
-    const { run } = await this.create(req, actor, 0);
-    await this.active?.done;
-    const done = this.get(run.id);
-    return { run: done, result: this.repo.result(run.id) ?? null };
+    return { id: run.id, done: active.done };
   }
 
   private history(

@@ -82,6 +82,12 @@ export class TelemetryRepository {
   private limits: HistoryLimits = { maxSeries: 1000 };
   /** Samples not kept in the history because the series limit was reached (a counter reads it). */
   historySkipped = 0;
+  /**
+   * History rows, counted once (the first prune) and then kept by what is written and deleted, so the row
+   * limit does not cost a scan of the whole table every retention run. A replaced row counts twice: the
+   * limit then trims a little early, never late.
+   */
+  private historyRows: number | null = null;
 
   constructor(private readonly db: Db) {
     this.upsertStmt = db.prepare(
@@ -151,6 +157,7 @@ export class TelemetryRepository {
 
   private recordHistory(t: number, samples: readonly SnapshotSample[]): void {
     this.historyStmt.run(t, SNAPSHOT_SID, samples.length);
+    let written = 1;
     for (const s of samples) {
       const sid = this.sidOf(s, t);
       if (sid === null) {
@@ -158,12 +165,14 @@ export class TelemetryRepository {
         continue;
       }
       this.historyStmt.run(t, sid, s.value);
+      written++;
       const seen = this.lastSeenWritten.get(sid);
       if (seen === undefined || t - seen >= LAST_SEEN_WRITE_MS) {
         this.lastSeenStmt.run(t, sid);
         this.lastSeenWritten.set(sid, t);
       }
     }
+    if (this.historyRows !== null) this.historyRows += written;
   }
 
   /** Every recorded history series of these names (the snapshot marker excluded). */
@@ -225,7 +234,9 @@ export class TelemetryRepository {
    */
   pruneHistory(cutoffMs: number, maxRows: number): number {
     let deleted = this.db.prepare('DELETE FROM telemetry_history WHERE t < ?').run(cutoffMs).changes;
-    const rows = db1(this.db, 'SELECT COUNT(*) FROM telemetry_history');
+    const rows =
+      this.historyRows === null ? db1(this.db, 'SELECT COUNT(*) FROM telemetry_history') : this.historyRows - deleted;
+    this.historyRows = rows;
     if (rows > maxRows) {
       // Down to 90 % of the limit, so the next snapshots do not each start another trim.
       const drop = rows - Math.floor(maxRows * 0.9);
@@ -233,8 +244,11 @@ export class TelemetryRepository {
         .prepare('SELECT t FROM telemetry_history ORDER BY t LIMIT 1 OFFSET ?')
         .pluck()
         .get(drop - 1) as number | undefined;
-      if (edge !== undefined)
-        deleted += this.db.prepare('DELETE FROM telemetry_history WHERE t <= ?').run(edge).changes;
+      if (edge !== undefined) {
+        const trimmed = this.db.prepare('DELETE FROM telemetry_history WHERE t <= ?').run(edge).changes;
+        deleted += trimmed;
+        this.historyRows -= trimmed;
+      }
     }
     const forgotten = this.db
       .prepare('DELETE FROM telemetry_history_series WHERE sid > 0 AND last_t < ?')
