@@ -49,7 +49,7 @@ export interface TelemetryHistory {
 }
 
 /** Rows read from SQLite per page. */
-const PAGE_ROWS = 20_000;
+const PAGE_ROWS = 4096;
 
 /**
  * The sidecar's own history (telemetry_history): the values the live guardian read, by receipt time.
