@@ -44,8 +44,9 @@ import {
   Membership,
   fleetRoutes,
 } from './fleet';
-import { PolicyService, policyRoutes } from './policy';
+import { PolicyService, policyApplyAction, policyRoutes } from './policy';
 import { AlertmanagerService, alertmanagerRoutes } from './alertmanager';
+import { BacktestService, backtestRoutes } from './backtest';
 
 export interface StartOptions {
   logger?: Logger;
@@ -68,6 +69,7 @@ export interface ControlPlane {
   scheduler: Scheduler;
   audit: AuditLog;
   policy: PolicyService;
+  backtests: BacktestService;
 }
 
 export interface Sidecar {
@@ -108,6 +110,7 @@ export function buildContext(config: Config, opts: StartOptions = {}): SidecarCo
   const events = new EventLog(db, config.node, core, log, storeHealth);
   storeHealth.setRecorder((e) => events.append({ source: 'heartbeat', subject: config.node, ...e }));
   const telemetryRepo = new TelemetryRepository(db);
+  telemetryRepo.setHistoryLimits({ maxSeries: config.telemetry.history_max_series });
   const ctx: SidecarContext = {
     config,
     version: VERSION,
@@ -327,8 +330,11 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     guardian,
     scheduler: sched,
     audit,
-    actions: () => actions.definitions().map((d) => d.name),
+    // A playbook or policy may not name policy_apply: it is planned with evidence, never run in one step.
+    actions: () => actions.definitions().flatMap((d) => (d.local?.evidence ? [] : [d.name])),
   });
+  const backtests = new BacktestService(ctx, { policy, guardian });
+  actions.registerLocal(policyApplyAction({ policy, backtests, planWindowMs: config.backtest.plan_window }));
   const http = new HttpServer(ctx, tokens.tokens, [
     diagnosticsRoutes(diagnostics.service),
     agentsRoutes(agents.service),
@@ -338,6 +344,7 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     auditRoutes(audit),
     fleetRoutes(config.fleet, hub),
     policyRoutes(policy),
+    backtestRoutes(backtests),
     alertmanagerRoutes(new AlertmanagerService(ctx, incidents)),
   ]);
   http.setControlHook(audit.hook());
@@ -357,6 +364,7 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     ...fleetParts,
     sched,
     guardian,
+    backtests,
     http,
   ];
   const started: Part[] = [];
@@ -397,7 +405,7 @@ export async function startSidecar(config: Config, opts: StartOptions = {}): Pro
     adminTokenFile: tokens.generatedFile,
     http,
     agents: agents.service,
-    control: { actions, killSwitch, incidents, guardian, scheduler: sched, audit, policy },
+    control: { actions, killSwitch, incidents, guardian, scheduler: sched, audit, policy, backtests },
     fleet: { follower, lease: lease ?? null, hub },
     stop: () => (stopping ??= stopAll()),
   };

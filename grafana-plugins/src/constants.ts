@@ -14,6 +14,7 @@ export enum ROUTES {
   Diagnostics = 'diagnostics',
   Policy = 'policy',
   Fleet = 'fleet',
+  Backtest = 'backtest',
 }
 
 /** The in-app URL of a diagnostic's detail (`/a/lookout-ops-app/diagnostics/D-42`). */

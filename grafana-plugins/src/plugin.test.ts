@@ -109,6 +109,11 @@ describe('plugin.json proxy routes for every control route of the sidecar', () =
       expect(allowed('POST', `api/v1/actions/${action}/apply`, 'Editor')).toBe(false);
       expect(allowed('POST', `api/v1/actions/${action}/apply`, 'Admin')).toBe(true);
     }
+    // policy_apply rewrites the safety policy: Admins plan and apply it; its plan's backtest is no reason to relax.
+    for (const step of ['plan', 'apply']) {
+      expect(allowed('POST', `api/v1/actions/policy_apply/${step}`, 'Editor')).toBe(false);
+      expect(allowed('POST', `api/v1/actions/policy_apply/${step}`, 'Admin')).toBe(true);
+    }
     for (const action of [
       'scheduler_pause',
       'scheduler_resume',
@@ -174,5 +179,21 @@ describe('plugin.json proxy routes for the fleet', () => {
     expect(found.kind === 'proxy' && joinUrlFragments(found.route.url, found.capture)).toBe(
       '{{ .JsonData.sidecarUrl }}/api/v1/fleet/nodes/trader-1/api/v1/actions/kill/plan'
     );
+  });
+});
+
+describe('plugin.json proxy routes for backtests', () => {
+  it('lets a Viewer read runs and results, and keeps running and cancelling for Editors', () => {
+    for (const p of [
+      'api/v1/backtests',
+      'api/v1/backtests/01ARZ3NDEKTSV4RRFFQ69G5FAV',
+      'api/v1/backtests/01ARZ3NDEKTSV4RRFFQ69G5FAV/result',
+    ]) {
+      expect(allowed('GET', p, 'Viewer')).toBe(true);
+    }
+    for (const p of ['api/v1/backtests', 'api/v1/backtests/01ARZ3NDEKTSV4RRFFQ69G5FAV/cancel']) {
+      expect(allowed('POST', p, 'Viewer')).toBe(false);
+      expect(allowed('POST', p, 'Editor')).toBe(true);
+    }
   });
 });

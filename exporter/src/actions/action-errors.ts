@@ -77,3 +77,22 @@ export class ActionParamsError extends ActionRefusedError {
 export class ActionNotFoundError extends Error {
   override name = 'ActionNotFoundError';
 }
+/** A plan's evidence refused it (an invalid policy, a backtest that cannot run now, …); code and details as given. */
+export class PlanRefusedError extends ActionRefusedError {
+  override name = 'PlanRefusedError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    private readonly extra?: unknown
+  ) {
+    super(message);
+  }
+  override get details(): unknown {
+    return this.extra;
+  }
+}
+/** An action whose plan gathers evidence first cannot be run in one synchronous step. */
+export class PlanRequiredError extends ActionRefusedError {
+  override name = 'PlanRequiredError';
+  readonly code = 'conflict';
+}

@@ -29,6 +29,7 @@ import type { LocalAction } from './local-action';
 import {
   ActionForbiddenError,
   IdempotencyMismatchError,
+  PlanRequiredError,
   InterlockError,
   PlanConflictError,
   PlanExpiredError,
@@ -451,12 +452,42 @@ export class ActionService implements Part {
   plan(name: string, caller: Caller, opts: PlanOptions = {}): Plan {
     const def = this.definition(name);
     this.authorize(def, caller);
+    if (def.local?.evidence) {
+      throw new PlanRequiredError(
+        `${name} is planned through POST /api/v1/actions/${name}/plan (its plan gathers evidence first); it cannot run in one step`
+      );
+    }
     const breakGlass = !!opts.breakGlass;
     if (breakGlass && caller.role !== 'admin') throw new ActionForbiddenError('break-glass needs an admin token');
     if (breakGlass && name !== 'flush_guardrails')
       throw new ActionForbiddenError('break-glass applies to flush_guardrails only');
     const params = def.local ? def.local.params(opts.params ?? {}) : (opts.params ?? {});
-    const state = this.state(name, params);
+    return this.makePlan(def, caller, params, breakGlass, null);
+  }
+
+  /**
+   * A plan for any action: a sidecar action with evidence (policy_apply) gathers it first,
+   * asynchronously, and the plan carries it; every other action is planned as by `plan`.
+   */
+  async planAsync(name: string, caller: Caller, opts: PlanOptions = {}): Promise<Plan> {
+    const def = this.definition(name);
+    const local = def.local;
+    if (!local?.evidence) return this.plan(name, caller, opts);
+    this.authorize(def, caller);
+    if (opts.breakGlass) throw new ActionForbiddenError('break-glass applies to flush_guardrails only');
+    const params = local.params(opts.params ?? {});
+    const gathered = await local.evidence(params, caller);
+    return this.makePlan(def, caller, { ...params, ...gathered.params }, false, gathered.evidence);
+  }
+
+  private makePlan(
+    def: ActionDefinition,
+    caller: Caller,
+    params: Record<string, unknown>,
+    breakGlass: boolean,
+    evidence: Record<string, unknown> | null
+  ): Plan {
+    const state = this.state(def.name, params);
     const { changes, interlocks, resolved } = this.judge(def, params, state, breakGlass);
     const now = Date.now();
     const ttl = breakGlass
@@ -464,7 +495,7 @@ export class ActionService implements Part {
       : this.ctx.config.actions.plan_ttl;
     const plan: Plan = {
       id: this.ctx.events.newId(),
-      action: name,
+      action: def.name,
       params: resolved,
       state: state as unknown as Record<string, unknown>,
       fingerprint: ActionService.fingerprint(def, state),
@@ -476,6 +507,7 @@ export class ActionService implements Part {
       created_at: new Date(now).toISOString(),
       expires_at: new Date(now + ttl).toISOString(),
       action_id: null,
+      evidence,
     };
     this.repo.insertPlan(plan);
     return plan;

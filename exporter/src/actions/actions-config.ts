@@ -25,6 +25,7 @@ export const LOCAL_ACTIONS = [
   'agent_drain',
   'agent_undrain',
   'agent_deregister',
+  'policy_apply',
 ] as const;
 export type LocalActionName = (typeof LOCAL_ACTIONS)[number];
 

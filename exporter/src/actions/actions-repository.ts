@@ -32,6 +32,8 @@ export interface Plan {
   created_at: string;
   expires_at: string;
   action_id: string | null;
+  /** What the plan shows besides its changes (policy_apply: the rule diff and the backtest), or null. */
+  evidence: Record<string, unknown> | null;
 }
 
 export interface ActionRecord {
@@ -58,7 +60,7 @@ export interface ActionRecord {
   finished_at: string | null;
 }
 
-const JSON_PLAN = ['params', 'state', 'changes', 'interlocks'] as const;
+const JSON_PLAN = ['params', 'state', 'changes', 'interlocks', 'evidence'] as const;
 const JSON_ACTION = ['params', 'expect', 'result', 'verification'] as const;
 
 function decode<T>(row: Record<string, unknown>, jsonKeys: readonly string[], boolKeys: readonly string[]): T {
@@ -86,8 +88,8 @@ export class ActionsRepository {
   insertPlan(p: Plan): void {
     prepareCached(
       this.db,
-      `INSERT INTO action_plans (id, action, params, state, fingerprint, changes, interlocks, allowed, break_glass, actor, created_at, expires_at, action_id)
-         VALUES (@id, @action, @params, @state, @fingerprint, @changes, @interlocks, @allowed, @break_glass, @actor, @created_at, @expires_at, @action_id)`
+      `INSERT INTO action_plans (id, action, params, state, fingerprint, changes, interlocks, allowed, break_glass, actor, created_at, expires_at, action_id, evidence)
+         VALUES (@id, @action, @params, @state, @fingerprint, @changes, @interlocks, @allowed, @break_glass, @actor, @created_at, @expires_at, @action_id, @evidence)`
     ).run(encode({ ...p }, JSON_PLAN, ['allowed', 'break_glass']));
   }
 

@@ -16,13 +16,19 @@ const idParam = z.object({ id: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'an 
 const nameParam = z.object({ name: actionName });
 
 const reasonSchema = z.string().trim().min(3, 'say why in at least 3 characters').max(1000);
+/** Longest text param; `content` (policy_apply's policy text) is bounded by the request body limit instead. */
+const PARAM_TEXT_MAX = 1000;
 const paramsSchema = z
-  .record(
-    z.string().regex(/^[a-z][a-z0-9_]{0,63}$/),
-    z.union([z.string().max(1000), z.number(), z.boolean(), z.null()])
-  )
+  .record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/), z.union([z.string(), z.number(), z.boolean(), z.null()]))
   .refine((p) => Object.keys(p).length <= 32, 'at most 32 params')
-  .describe('Action parameters, e.g. { "target": "gen-0003" } for rollback');
+  .superRefine((p, ctx) => {
+    for (const [k, v] of Object.entries(p)) {
+      if (typeof v === 'string' && k !== 'content' && v.length > PARAM_TEXT_MAX) {
+        ctx.addIssue({ code: 'custom', path: [k], message: `at most ${PARAM_TEXT_MAX} characters` });
+      }
+    }
+  })
+  .describe('Action parameters, e.g. { "target": "gen-0003" } for rollback; policy_apply: { content, window, source }');
 
 export const planBody = z.strictObject({
   params: paramsSchema.optional(),
@@ -50,6 +56,10 @@ const planSchema = z.object({
   fingerprint: z.string(),
   created_at: z.string(),
   expires_at: z.string(),
+  evidence: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe('What the plan shows besides its changes: policy_apply gives the rule diff and the backtest'),
 });
 export const actionSchema = z.object({
   id: z.string(),
@@ -104,6 +114,7 @@ export function planView(p: Plan): z.infer<typeof planSchema> {
     fingerprint: p.fingerprint,
     created_at: p.created_at,
     expires_at: p.expires_at,
+    evidence: p.evidence,
   };
 }
 
@@ -126,6 +137,14 @@ export function actionApiError(err: unknown): unknown {
 function guard<T>(fn: () => T): T {
   try {
     return fn();
+  } catch (err) {
+    throw actionApiError(err);
+  }
+}
+
+async function guardAsync<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
   } catch (err) {
     throw actionApiError(err);
   }
@@ -185,7 +204,8 @@ export function actionsRoutes(actions: ActionService): (api: ApiRouter) => void 
         method: 'post',
         path: '/api/v1/actions/:name/plan',
         access: 'operator',
-        summary: 'Dry run: current state, what would change, which interlocks refuse it, a plan id',
+        summary:
+          'Dry run: current state, what would change, which interlocks refuse it, a plan id (policy_apply: the rule diff and a backtest as evidence)',
         tags: ['actions'],
         params: nameParam,
         body: planBody,
@@ -195,10 +215,10 @@ export function actionsRoutes(actions: ActionService): (api: ApiRouter) => void 
           ...stdErrors,
         },
       },
-      ({ params, body, principal }) =>
-        guard(() =>
-          planView(
-            actions.plan(params.name, callerOf(principal), { params: body.params, breakGlass: body.break_glass })
+      async ({ params, body, principal }) =>
+        planView(
+          await guardAsync(() =>
+            actions.planAsync(params.name, callerOf(principal), { params: body.params, breakGlass: body.break_glass })
           )
         )
     );

@@ -22,6 +22,8 @@ export {
   PlanConflictError,
   PlanExpiredError,
   PlanNotFoundError,
+  PlanRefusedError,
+  PlanRequiredError,
   PlanStaleError,
   UnknownActionError,
 } from './action-errors';

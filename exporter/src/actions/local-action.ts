@@ -30,6 +30,15 @@ export interface LocalAction {
   ): { changes: Change[]; interlocks: Interlock[]; resolved?: Record<string, unknown> };
   /** Applies it; a refusal by the state (it changed after the plan) is `{ ok: false, message }`. */
   execute(req: ExecutionRequest): ExecutionResult;
+  /**
+   * Evidence its plan gathers first, asynchronously (policy_apply: a backtest of the candidate), with
+   * params to add to what apply runs with. An action with evidence is planned through `planAsync`
+   * only: it cannot run in one synchronous step (a playbook, a scheduler policy, a classic alias).
+   */
+  evidence?(
+    params: Record<string, unknown>,
+    caller: { actor: string }
+  ): Promise<{ params?: Record<string, unknown>; evidence: Record<string, unknown> }>;
 }
 
 /** Parses an action's params with a zod schema; field paths become `body.params.<field>`. */

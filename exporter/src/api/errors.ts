@@ -63,6 +63,24 @@ export const ERROR_CODES = {
     status: 409,
     description: 'A route the fleet hub serves, asked of a fleet member that is not the hub (fleet.hub); ask the hub',
   },
+  backtest_busy: {
+    status: 409,
+    description: 'A backtest is already running (one at a time); details name it; cancel it or retry after Retry-After',
+  },
+  backtest_no_result: {
+    status: 409,
+    description: 'The backtest has no result: it is still running, was cancelled or failed (its status says which)',
+  },
+  backtest_range_too_long: {
+    status: 400,
+    description:
+      'The backtest range is longer than backtest.max_range or has more ticks than backtest.max_ticks; details give the limits',
+  },
+  backtest_unknown_signal: {
+    status: 400,
+    description:
+      'A rule to backtest reads a signal that is neither declared nor ever received; details list each with its path',
+  },
   rate_limited: { status: 429, description: 'Too many control requests; retry after the Retry-After seconds' },
   not_ready: { status: 503, description: 'A part the request needs is not ready' },
   fleet_unavailable: {

@@ -142,6 +142,8 @@ export class AuditLog {
 function resultOf(body: unknown): string {
   if (!body || typeof body !== 'object') return 'ok';
   const b = body as Record<string, unknown>;
+  if (typeof b['ticks_total'] === 'number' && typeof b['id'] === 'string')
+    return `backtest ${b['id']} ${String(b['status'])}`;
   if (typeof b['status'] === 'string' && typeof b['id'] === 'string') return `action ${b['id']} ${b['status']}`;
   if (typeof b['plan_id'] === 'string') return `plan ${b['plan_id']} allowed=${String(b['allowed'])}`;
   if (typeof b['paused'] === 'boolean') return `paused=${String(b['paused'])}`;

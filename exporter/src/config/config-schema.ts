@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { actionsConfigSchema } from '../actions/actions-config';
+import { backtestConfigSchema } from '../backtest/backtest-config';
 import { guardianConfigSchema } from '../guardian/guardian-config';
 import { schedulerConfigSchema } from '../scheduler/scheduler-config';
 import { fleetConfigSchema } from '../fleet/fleet-config';
@@ -391,6 +392,27 @@ const telemetrySchema = z
       .max(1_000_000)
       .default(10_000)
       .describe('Workload series held at most; a new series beyond it is refused and counted (series_limit)'),
+    history_max_series: z
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000)
+      .default(1000)
+      .describe(
+        'Series whose every value is kept with its receipt time for backtests (labeled ones included); samples ' +
+          'of further series are counted, not kept (0: no history)'
+      ),
+    history_max_age_days: z
+      .number()
+      .positive()
+      .default(8)
+      .describe('Telemetry history older than this is deleted (the longest range a store backtest can replay)'),
+    history_max_rows: z
+      .number()
+      .int()
+      .min(1000)
+      .default(50_000_000)
+      .describe('Telemetry history rows kept at most; the oldest go first (about 20 bytes a row)'),
   })
   .prefault({});
 
@@ -470,6 +492,7 @@ export const configSchema = z
     policy: policySchema.describe('Policy file: the guardian rules and scheduler policies, hot reloaded'),
     alertmanager: alertmanagerSchema.describe('Alertmanager webhook: how firing alerts become incidents'),
     fleet: fleetConfigSchema.describe('Fleet mode on a NATS JetStream cluster: membership, fleet kill, leases, hub'),
+    backtest: backtestConfigSchema.describe('Guardian backtests: range limits, the Prometheus source, results kept'),
   })
   .superRefine((c, ctx) => {
     // One source of rules: a policy file replaces the inline ones wholesale, so both at once is a mistake.

@@ -1,14 +1,30 @@
 export { KillSwitch, KILL_SWITCH_KEY } from './kill-switch';
 export type { KillSwitchState } from './kill-switch';
-export { Guardian, NO_AGENTS, describeRule, ruleVersion } from './guardian';
+export { Guardian, NO_AGENTS, describeRule } from './guardian';
+export type { GuardianDeps, PlaybookHandlers, StalenessProvider } from './guardian';
+export {
+  RuleEvaluator,
+  expandPlaybook,
+  runPlaybook,
+  ruleVersion,
+  thresholdsOf,
+  MAX_PLAYBOOK_DEPTH,
+} from './rule-evaluator';
 export type {
-  GuardianDeps,
+  EventRateRule,
+  FamilyView,
   GuardianPolicy,
-  PlaybookHandlers,
+  GuardianSource,
+  LatchView,
+  LeafStep,
   RuleResult,
-  StalenessProvider,
+  SeriesView,
+  StaleAgent,
+  StepSink,
+  Transition,
   Verdict,
-} from './guardian';
+} from './rule-evaluator';
+export { countRuleEvents } from './event-count';
 export { IncidentService, IncidentNotFoundError, IncidentTransitionError } from './incident-service';
 export type { OpenIncidentInput } from './incident-service';
 export { IncidentsRepository, INCIDENT_STATUSES } from './incidents-repository';

@@ -1,7 +1,10 @@
-export { PolicyService, PolicyLoadError } from './policy-service';
-export type { PolicyDeps, PolicyError, PolicySource, RunningPolicy } from './policy-service';
+export { PolicyService, PolicyLoadError, PolicyWriteError } from './policy-service';
+export type { PolicyChanger, PolicyDeps, PolicyError, PolicySource, RunningPolicy } from './policy-service';
+export { policyApplyAction, POLICY_APPLY } from './policy-apply';
+export { diffPolicies, diffIsEmpty } from './policy-diff';
+export type { EntriesDiff, FieldChange, PolicyDiff } from './policy-diff';
 export { policyRoutes } from './policy-router';
 export { policyDocumentSchema, signalSchema } from './policy-document';
 export type { PolicyDocument, Signal } from './policy-document';
-export { validatePolicyText, checkDocument, policyVersionOf } from './policy-validator';
+export { validatePolicyText, checkDocument, policyVersionOf, didYouMean } from './policy-validator';
 export type { PolicyProblem, PolicyValidation, ValidPolicy, ValidationContext } from './policy-validator';

@@ -37,6 +37,18 @@ export interface PolicySource {
   path: string | null;
 }
 
+/** Thrown when policy_apply cannot write the policy file (none configured, or the write failed). */
+export class PolicyWriteError extends Error {
+  override name = 'PolicyWriteError';
+}
+
+/** Who changed the policy through the control plane (policy_apply), recorded with the load. */
+export interface PolicyChanger {
+  actor: string;
+  reason: string;
+  action_id: string;
+}
+
 /** The policy running now. */
 export interface RunningPolicy {
   version: string;
@@ -106,6 +118,8 @@ export class PolicyService implements Part {
       text: null,
       warnings: [],
     };
+    // Decisions record the policy version they were made under, the inline config's too.
+    deps.guardian.setPolicy(deps.guardian.policy(), this.running.version);
     this.reloads = ctx.metrics.counter({
       name: 'lookout_policy_reloads_total',
       help: 'Policy file loads, by outcome (applied, rejected, unchanged)',
@@ -178,7 +192,7 @@ export class PolicyService implements Part {
    * Reads the file again and applies it when valid and changed. Returns what happened (tests and the
    * watcher call it).
    */
-  reload(trigger = 'watch'): 'applied' | 'rejected' | 'unchanged' | 'no_file' {
+  reload(trigger = 'watch', by: PolicyChanger | null = null): 'applied' | 'rejected' | 'unchanged' | 'no_file' {
     if (!this.file) return 'no_file';
     const bytes = this.read();
     if (!Buffer.isBuffer(bytes)) {
@@ -196,7 +210,7 @@ export class PolicyService implements Part {
       this.reject(v.version, v.problems);
       return 'rejected';
     }
-    this.apply(v.policy.version, v.policy.document, bytes.toString('utf8'), v.policy.warnings, trigger);
+    this.apply(v.policy.version, v.policy.document, bytes.toString('utf8'), v.policy.warnings, trigger, by);
     return 'applied';
   }
 
@@ -224,16 +238,61 @@ export class PolicyService implements Part {
     }
   }
 
+  /**
+   * Writes a policy text to the policy file atomically (a temporary file in the same folder, fsync,
+   * rename) and loads it now, as the file watcher would a moment later (policy_apply's executor). The
+   * text must validate; the running policy is kept when it does not.
+   */
+  writeAndLoad(text: string, by: PolicyChanger): { version: string; previous: string; outcome: string; file: string } {
+    const file = this.file;
+    if (!file) throw new PolicyWriteError('the running policy is the inline config: there is no policy.file to write');
+    const v = this.validate(text);
+    if (!v.ok) throw new PolicyLoadError(file, v.problems);
+    const previous = this.running.version;
+    const dir = path.dirname(file);
+    const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+    let mode = 0o644;
+    try {
+      mode = fs.statSync(file).mode & 0o777;
+    } catch {
+      // No file yet: a new one gets the usual mode.
+    }
+    try {
+      const fd = fs.openSync(tmp, 'wx', mode);
+      try {
+        fs.writeSync(fd, text);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(tmp, file);
+    } catch (err) {
+      fs.rmSync(tmp, { force: true });
+      throw new PolicyWriteError(`cannot write ${file}: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      // The rename is durable once the folder is synced too.
+      const dfd = fs.openSync(dir, 'r');
+      fs.fsyncSync(dfd);
+      fs.closeSync(dfd);
+    } catch {
+      // Not every file system lets a folder be opened for fsync; the rename itself is atomic.
+    }
+    const outcome = this.reload('apply', by);
+    return { version: this.running.version, previous, outcome, file };
+  }
+
   private apply(
     version: string,
     document: PolicyDocument,
     text: string,
     warnings: PolicyProblem[],
-    trigger: string
+    trigger: string,
+    by: PolicyChanger | null = null
   ): void {
     const previous = this.running.version;
     // One synchronous step: guardian and scheduler ticks run on the same thread, so none sees half.
-    this.deps.guardian.setPolicy({ rules: document.guardian.rules, playbooks: document.guardian.playbooks });
+    this.deps.guardian.setPolicy({ rules: document.guardian.rules, playbooks: document.guardian.playbooks }, version);
     this.deps.scheduler.setPolicies(document.scheduler.policies);
     this.running = {
       version,
@@ -262,10 +321,10 @@ export class PolicyService implements Part {
       kind: 'policy.loaded',
       severity: 'info',
       subject: 'policy',
-      actor: 'policy-file',
-      data: summary,
+      actor: by?.actor ?? 'policy-file',
+      data: { ...summary, ...(by ? { action_id: by.action_id, reason: by.reason } : {}) },
     });
-    this.audit(200, `applied ${version}`, trigger);
+    this.audit(200, `applied ${version}`, trigger, by);
     this.ctx.log.info(
       { version, previous_version: previous, file: this.file, warnings: warnings.length },
       'policy loaded'
@@ -303,11 +362,11 @@ export class PolicyService implements Part {
     this.problemsGauge.set(0);
   }
 
-  private audit(status: number, result: string, trigger: string): void {
+  private audit(status: number, result: string, trigger: string, by: PolicyChanger | null = null): void {
     try {
       this.deps.audit.record({
         ts: new Date().toISOString(),
-        actor: 'policy-file',
+        actor: by?.actor ?? 'policy-file',
         token: null,
         token_role: null,
         grafana_user: null,
@@ -318,7 +377,9 @@ export class PolicyService implements Part {
         path: this.file ?? '',
         route: 'policy.file',
         action: 'policy.reload',
-        reason: `policy file ${trigger === 'start' ? 'loaded at start-up' : 'changed'}`,
+        reason: by
+          ? `policy_apply ${by.action_id}: ${by.reason}`
+          : `policy file ${trigger === 'start' ? 'loaded at start-up' : 'changed'}`,
         status,
         result,
         request_id: null,

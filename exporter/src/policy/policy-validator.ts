@@ -72,7 +72,8 @@ function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-const didYouMean = (word: string, candidates: Iterable<string>): string => {
+/** ` (did you mean x?)` for the closest candidate within a few edits, else ''. */
+export const didYouMean = (word: string, candidates: Iterable<string>): string => {
   const c = closest(word, candidates);
   return c ? ` (did you mean ${c}?)` : '';
 };

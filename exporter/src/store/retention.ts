@@ -11,7 +11,7 @@ export interface RetentionOptions {
 }
 
 /**
- * Deletes events (and telemetry samples) past their age, then past the event count limit, never an
+ * Deletes events (and telemetry samples and history) past their age, then past the event count limit, never an
  * event the outbox has not published; and, for `store.max_size_bytes`, the oldest published events
  * down to a size (see StoreHealth).
  */
@@ -33,6 +33,8 @@ export class RetentionPart implements Part {
     const maxSeq = this.opts.publishedUpTo?.();
     const { deleted, held } = this.ctx.events.repo.prune(cutoff, store.retention_max_events, maxSeq);
     this.ctx.telemetryRepo.pruneSamples(cutoff);
+    const { telemetry } = this.ctx.config;
+    this.ctx.telemetryRepo.pruneHistory(now - telemetry.history_max_age_days * 86_400_000, telemetry.history_max_rows);
     if (deleted) {
       this.ctx.core.retentionDeleted.inc(deleted);
       this.ctx.log.info({ deleted, cutoff }, 'retention deleted old events');

@@ -58,6 +58,7 @@ export class TelemetryService {
   private readonly lastRejectionEvent = new Map<TelemetryOrigin, { at: number; reasons: string }>();
   readonly received: Counter<'origin'>;
   readonly rejectedTotal: Counter<'reason'>;
+  private readonly historySkipped: Counter;
 
   constructor(
     private readonly repo: TelemetryRepository,
@@ -92,6 +93,11 @@ export class TelemetryService {
       labelNames: ['reason'] as const,
     });
     for (const reason of REJECT_REASONS) this.rejectedTotal.inc({ reason }, 0);
+    this.historySkipped = metrics.counter({
+      name: 'lookout_telemetry_history_skipped_total',
+      help: 'Workload samples kept as latest values but not in the history (telemetry.history_max_series reached)',
+    });
+    this.historySkipped.inc(0);
     const store = this.store;
     metrics.gauge({
       name: 'lookout_telemetry_series',
@@ -153,7 +159,9 @@ export class TelemetryService {
     const now = this.now();
     const ts = snapshot.ts ?? new Date(now).toISOString();
     const res = this.store.apply(snapshot.samples, now, (i) => pathOf(snapshot.samples[i]!));
-    this.repo.record(ts, res.accepted, res.evicted);
+    const skippedBefore = this.repo.historySkipped;
+    this.repo.record(ts, res.accepted, res.evicted, now);
+    if (this.repo.historySkipped > skippedBefore) this.historySkipped.inc(this.repo.historySkipped - skippedBefore);
     for (const f of res.created) this.metrics.registerCustom(f);
     for (const f of res.removed) this.metrics.unregister(f.exportName);
     const rejected = [...snapshot.rejected, ...res.rejected];

@@ -59,7 +59,9 @@ describe('the starter policy on the example workload (fast clock)', () => {
       expect.arrayContaining([expect.objectContaining({ rule: 'venue_latency_high', severity: 'warning' })])
     );
     const metrics = String((await t.call('GET', '/metrics', { as: 'viewer' })).body);
-    expect(metrics).toMatch(/^lookout_guardrail_triggers_total\{rule="venue_latency_high",node="test-node"\} 1$/m);
+    expect(metrics).toMatch(
+      /^lookout_guardrail_triggers_total\{rule="venue_latency_high",shadow="false",node="test-node"\} 1$/m
+    );
     const notify = t.sidecar.ctx.events.query({ kinds: ['notify'], limit: 10 });
     expect(notify.map((e) => e.subject)).toContain('venue_latency_high');
     // The scheduler retrained on drift (drift above 0.5 for a minute) and the workload obeyed.

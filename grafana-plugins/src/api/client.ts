@@ -7,6 +7,9 @@ import type {
   ActionPlan,
   ActionRecord,
   Agent,
+  BacktestRequest,
+  BacktestResult,
+  BacktestRun,
   AuditEntry,
   CalibrationImage,
   Decision,
@@ -169,6 +172,14 @@ export function createLookoutApi(node: string | null = null) {
     /** Dry run of a policy text (Editors): valid with warnings, or a `policy_invalid` error listing every problem. */
     validatePolicy: (content: string): Promise<PolicyValidation> =>
       call('POST', 'api/v1/policy/validate', { body: { content } }),
+    /** Starts a backtest (Editors): the ended run (201) or the run still running (202); one runs at a time. */
+    createBacktest: (body: BacktestRequest): Promise<BacktestRun> => call('POST', 'api/v1/backtests', { body }),
+    backtests: (limit = 20): Promise<Page<BacktestRun>> => call('GET', 'api/v1/backtests', { query: { limit } }),
+    backtest: (id: string): Promise<BacktestRun> => call('GET', `api/v1/backtests/${encodeURIComponent(id)}`),
+    backtestResult: (id: string): Promise<BacktestResult> =>
+      call('GET', `api/v1/backtests/${encodeURIComponent(id)}/result`),
+    cancelBacktest: (id: string): Promise<BacktestRun> =>
+      call('POST', `api/v1/backtests/${encodeURIComponent(id)}/cancel`, { body: {} }),
   };
 }
 

@@ -61,6 +61,16 @@ export type PolicyRule = PolicyResponse['guardian']['rules'][number];
 export type SchedulerPolicySummary = PolicyResponse['scheduler']['policies'][number];
 export type PolicyProblem = PolicyResponse['warnings'][number];
 export type PolicyValidation = ResponseOf<'/api/v1/policy/validate', 'post'>;
+export type BacktestRun = ResponseOf<'/api/v1/backtests/{id}', 'get'>;
+export type BacktestStatus = BacktestRun['status'];
+export type BacktestRequest = BodyOf<'/api/v1/backtests', 'post'>;
+export type BacktestSource = NonNullable<BacktestRequest['source']>;
+export type BacktestResult = ResponseOf<'/api/v1/backtests/{id}/result', 'get'>;
+export type BacktestFire = BacktestResult['fires'][number];
+export type BacktestDiff = BacktestResult['comparison']['items'][number];
+export type BacktestDiffKind = BacktestDiff['kind'];
+export type BacktestRuleView = BacktestResult['rules'][number];
+export type BacktestChartPoint = BacktestResult['chart'][string][number];
 export type Agent = ItemOf<ResponseOf<'/api/v1/agents', 'get'>>;
 export type Task = ItemOf<ResponseOf<'/api/v1/tasks', 'get'>>;
 export type TaskStatus = Task['status'];
@@ -121,6 +131,7 @@ export const TASK_STATUSES = allOf<TaskStatus>()([
   'dead_letter',
   'cancelled',
 ]);
+export const BACKTEST_DIFF_KINDS = allOf<BacktestDiffKind>()(['same', 'earlier', 'later', 'added', 'removed']);
 export const DIAGNOSTIC_SEVERITIES = allOf<DiagnosticSeverity>()(['info', 'warning', 'critical']);
 export const DIAGNOSTIC_STATUSES = allOf<DiagnosticStatus>()(['open', 'in_progress', 'resolved', 'closed']);
 export const FLEET_NODE_STATES = allOf<FleetNodeState>()(['up', 'stale', 'gone', 'stopped']);

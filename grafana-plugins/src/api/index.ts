@@ -5,6 +5,7 @@ export type { DiagnosticsApi, FleetApi, LookoutApi, FeedQuery } from './client';
 export { LookoutApiError, toApiError } from './errors';
 export type { FieldProblem, InvalidTransitionDetails } from './errors';
 export {
+  BACKTEST_DIFF_KINDS,
   DIAGNOSTIC_SEVERITIES,
   DIAGNOSTIC_STATUSES,
   FEEDS,

@@ -112,6 +112,8 @@ describe('the plugins’ API client against the real sidecar', () => {
           },
         ]),
         LOOKOUT_SCHEDULER_TICK_MS: '200',
+        // A backtest answers at once (202 while it runs), so the one the test cancels is still running.
+        LOOKOUT_BACKTEST_SYNC_WAIT_MS: '0',
         LOOKOUT_SCHEDULER_POLICIES: JSON.stringify([
           { name: 'contract_probe', type: 'interval', every: '1s', action: 'retrain' },
         ]),
@@ -195,6 +197,15 @@ describe('the plugins’ API client against the real sidecar', () => {
     await diagnosticsApi.update(diagnostic.id, { tags: ['contract'] });
     await diagnosticsApi.transition(diagnostic.id, 'resolved', 'fixed');
     await diagnosticsApi.reopen(diagnostic.id, 'not fixed');
+    // A backtest of the running rules over the last minutes, to its end; a long one is started and cancelled below.
+    const started = await lookoutApi.createBacktest({ from: new Date(Date.now() - 300_000).toISOString() });
+    const ended = await until(
+      () => lookoutApi.backtest(started.id),
+      (r) => r.status !== 'running',
+      'the backtest to end'
+    );
+    expect(ended.status).toBe('succeeded');
+    let longRun = '';
 
     // Every function of the client, by name: a new one must be added here (the types insist).
     const lookoutCalls: Record<keyof LookoutApi, () => Promise<unknown>> = {
@@ -231,6 +242,23 @@ describe('the plugins’ API client against the real sidecar', () => {
       createTask: () => lookoutApi.createTask({ title: 'Contract task from the app', max_attempts: 2 }),
       audit: () => lookoutApi.audit(null, 50),
       policy: () => lookoutApi.policy(),
+      createBacktest: async () => {
+        // Two days at 50 ms ticks: still running when it is cancelled a moment later.
+        const run = await lookoutApi.createBacktest({
+          from: new Date(Date.now() - 2 * 86_400_000).toISOString(),
+          tick_ms: 50,
+        });
+        longRun = run.id;
+        return run;
+      },
+      backtests: () => lookoutApi.backtests(),
+      backtest: () => lookoutApi.backtest(ended.id),
+      backtestResult: () => lookoutApi.backtestResult(ended.id),
+      cancelBacktest: async () => {
+        const run = await lookoutApi.cancelBacktest(longRun);
+        expect(run.status).toBe('cancelled');
+        return run;
+      },
       validatePolicy: () =>
         lookoutApi.validatePolicy(
           'guardian:\n  rules:\n    - { name: contract_check, type: threshold, metric: drift_score, op: ">", value: 0.9 }\n'
@@ -286,6 +314,9 @@ describe('the plugins’ API client against the real sidecar', () => {
       'GET /api/v1/agents',
       'GET /api/v1/artifacts/calibration',
       'GET /api/v1/audit',
+      'GET /api/v1/backtests',
+      'GET /api/v1/backtests/{id}',
+      'GET /api/v1/backtests/{id}/result',
       'GET /api/v1/decisions/{id}',
       'GET /api/v1/diagnostics',
       'GET /api/v1/diagnostics/analytics',

@@ -73,3 +73,8 @@ export function parseEventData(raw: string): LookoutEvent | undefined {
   }
   return undefined;
 }
+
+/** Whether an event is a shadow rule's decision (or its recovery): recorded, never acted on. */
+export function isShadow(e: LookoutEvent): boolean {
+  return e.source === 'guardian' && e.data?.shadow === true;
+}

@@ -15,7 +15,7 @@ export function hasRole(actual: OrgRole, required: OrgRole): boolean {
 }
 
 /** Actions whose apply route requires Admin in plugin.json; everything else needs Editor. */
-export const ADMIN_ACTIONS = ['kill_release', 'flush_guardrails'];
+export const ADMIN_ACTIONS = ['kill_release', 'flush_guardrails', 'policy_apply'];
 
 export function requiredRoleForAction(name: string): OrgRole {
   return ADMIN_ACTIONS.includes(name) ? 'Admin' : 'Editor';

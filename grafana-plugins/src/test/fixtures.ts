@@ -3,6 +3,9 @@ import type {
   ActionRecord,
   Agent,
   AuditEntry,
+  BacktestFire,
+  BacktestResult,
+  BacktestRun,
   CalibrationImage,
   Decision,
   Diagnostic,
@@ -248,6 +251,7 @@ export function makePlan(over: Partial<ActionPlan> = {}): ActionPlan {
       fingerprint: 'fp-1',
       created_at: FIXED_TS,
       expires_at: FIXED_TS,
+      evidence: null,
       ...over,
     },
     'POST /api/v1/actions/{name}/plan'
@@ -600,5 +604,232 @@ export function makeFleetApplied(plan: FleetPlan, revision: number): FleetApplie
     'POST /api/v1/fleet/actions/{name}/apply',
     [],
     202
+  );
+}
+
+export function makeBacktestRun(id: string, over: Partial<BacktestRun> = {}): BacktestRun {
+  return conforming(
+    {
+      id,
+      status: 'succeeded',
+      actor: 'grafana:editor',
+      source: 'store',
+      range_from: '2026-11-21T09:00:00.000Z',
+      range_to: '2026-11-21T10:00:00.000Z',
+      tick_ms: 5000,
+      rules_from: 'running',
+      policy_version: '3f2a9c0d1e4b5a67',
+      request: { rules: [], playbooks: {}, only: null, tolerance_ms: 5000, match_window_ms: 300000 },
+      ticks_total: 721,
+      ticks_done: 721,
+      progress: 1,
+      summary: { fires: 2 },
+      error: null,
+      created_at: FIXED_TS,
+      finished_at: FIXED_TS,
+      ...over,
+    },
+    'GET /api/v1/backtests/{id}'
+  );
+}
+
+/**
+ * An ended backtest of two rules over an hour: drift_high would fire twice (once where it really fired, once more),
+ * the shadow rule once; what really happened adds a fire the backtest does not make.
+ */
+export function makeBacktestResult(id: string, over: Partial<BacktestResult> = {}): BacktestResult {
+  const at = (min: number): string => new Date(Date.parse('2026-11-21T09:00:00.000Z') + min * 60_000).toISOString();
+  const fire = (rule: string, min: number, shadow: boolean, value: number, incident: BacktestFire['incident']) => ({
+    rule,
+    at: at(min),
+    at_ms: Date.parse(at(min)),
+    shadow,
+    rule_version: `${rule}-v1`,
+    severity: 'warning',
+    verdict: 'fail',
+    no_data: false,
+    observed: { metric: 'drift_score', aggregate: 'any', value, series: 1, meeting: 1, held_ms: 60000, for_ms: 60000 },
+    thresholds: { metric: 'drift_score', aggregate: 'any', op: '>', value: 0.6, for_ms: 60000 },
+    incident,
+    steps: shadow ? [{ do: 'kill_switch' }] : [{ do: 'pause_scheduler' }, { do: 'notify' }],
+    step_errors: [],
+  });
+  const stats = (rule: string, fires: number) => ({
+    rule,
+    ticks: 721,
+    pass: 700,
+    fail: 21 - fires,
+    inconclusive: fires,
+    no_data_ticks: 0,
+    fires,
+    recoveries: 1,
+  });
+  return conforming(
+    {
+      id,
+      source: 'store',
+      range: { from: at(0), to: at(60) },
+      tick_ms: 5000,
+      rules_from: 'running',
+      policy_version: '3f2a9c0d1e4b5a67',
+      summary: {
+        rules: 2,
+        skipped: 0,
+        ticks: 721,
+        fires: 2,
+        shadow_fires: 1,
+        would: { incidents: 1, kills: 0, pauses: 2, actions: 0, notifications: 2 },
+        shadow_would: { kills: 1, pauses: 0, actions: 0, notifications: 0 },
+        real: { fires: 2, incidents: 1, kills: 0 },
+        comparison: { same: 1, earlier: 0, later: 0, added: 2, removed: 1 },
+        no_data: false,
+        partial: false,
+      },
+      rules: [
+        {
+          name: 'drift_high',
+          type: 'threshold',
+          shadow: false,
+          severity: 'warning',
+          rule_version: 'drift_high-v1',
+          metric: 'drift_score',
+          op: '>',
+          value: 0.6,
+          aggregate: 'any',
+          stats: stats('drift_high', 2),
+          no_data: { ticks: 0, verdict: 'inconclusive', message: null },
+        },
+        {
+          name: 'corr_shadow',
+          type: 'threshold',
+          shadow: true,
+          severity: 'warning',
+          rule_version: 'corr_shadow-v1',
+          metric: 'symbol_correlation',
+          op: '>',
+          value: 0.6,
+          aggregate: 'avg',
+          stats: stats('corr_shadow', 1),
+          no_data: {
+            ticks: 12,
+            verdict: 'inconclusive',
+            message: 'no data on 12 of 721 ticks: no_data is inconclusive: the rule cannot fire on them',
+          },
+        },
+      ],
+      skipped: [],
+      fires: [
+        fire('drift_high', 10, false, 0.71, { key: 'drift_high#1', opened: true }),
+        fire('corr_shadow', 20, true, 0.8, null),
+        fire('drift_high', 40, false, 0.75, { key: 'drift_high#1', opened: false }),
+      ],
+      fires_truncated: 0,
+      would: {
+        incidents: [
+          {
+            key: 'drift_high#1',
+            rule: 'drift_high',
+            severity: 'warning',
+            title: null,
+            opened_at: at(10),
+            resolved_at: null,
+            fires: 2,
+          },
+        ],
+        steps: [
+          { at: at(10), rule: 'drift_high', shadow: false, step: { do: 'pause_scheduler' }, incident: 'drift_high#1' },
+          { at: at(10), rule: 'drift_high', shadow: false, step: { do: 'notify' }, incident: 'drift_high#1' },
+          { at: at(20), rule: 'corr_shadow', shadow: true, step: { do: 'kill_switch' }, incident: null },
+        ],
+        steps_truncated: 0,
+      },
+      real: {
+        fires: [
+          {
+            rule: 'drift_high',
+            at: at(10),
+            at_ms: Date.parse(at(10)),
+            shadow: false,
+            rule_version: 'drift_high-v1',
+            incident_id: 'inc-1',
+          },
+          {
+            rule: 'drift_high',
+            at: at(50),
+            at_ms: Date.parse(at(50)),
+            shadow: false,
+            rule_version: 'drift_high-v0',
+            incident_id: 'inc-2',
+          },
+        ],
+        incidents: [
+          {
+            id: 'inc-1',
+            rule: 'drift_high',
+            severity: 'warning',
+            title: 'Model drift',
+            opened_at: at(10),
+            resolved_at: at(30),
+          },
+        ],
+        kills: [],
+      },
+      comparison: {
+        tolerance_ms: 5000,
+        match_window_ms: 300000,
+        items: [
+          {
+            rule: 'drift_high',
+            kind: 'same',
+            backtest_at: at(10),
+            real_at: at(10),
+            delta_ms: 0,
+            real_incident_id: 'inc-1',
+            shadow: false,
+          },
+          {
+            rule: 'corr_shadow',
+            kind: 'added',
+            backtest_at: at(20),
+            real_at: null,
+            delta_ms: null,
+            real_incident_id: null,
+            shadow: true,
+          },
+          {
+            rule: 'drift_high',
+            kind: 'added',
+            backtest_at: at(40),
+            real_at: null,
+            delta_ms: null,
+            real_incident_id: null,
+            shadow: false,
+          },
+          {
+            rule: 'drift_high',
+            kind: 'removed',
+            backtest_at: null,
+            real_at: at(50),
+            delta_ms: null,
+            real_incident_id: 'inc-2',
+            shadow: false,
+          },
+        ],
+        summary: { same: 1, earlier: 0, later: 0, added: 2, removed: 1 },
+      },
+      chart: {
+        drift_high: Array.from({ length: 12 }, (_, i) => ({
+          t: at(i * 5),
+          min: 0.3 + i * 0.01,
+          max: 0.5 + (i % 3) * 0.1,
+        })),
+        corr_shadow: Array.from({ length: 12 }, (_, i) => ({ t: at(i * 5), min: 0.2, max: 0.4 + (i % 4) * 0.1 })),
+      },
+      flushes_replayed: [at(35)],
+      data: { rows: 2884, series: 3, message: null },
+      partial: null,
+      ...over,
+    },
+    'GET /api/v1/backtests/{id}/result'
   );
 }

@@ -9,6 +9,7 @@ const PAGES = [
   { route: 'lineage', id: TEST_IDS.pages.lineage, role: 'Editor' },
   { route: 'audit', id: TEST_IDS.pages.audit, role: 'Admin' },
   { route: 'policy', id: TEST_IDS.pages.policy, role: 'Editor' },
+  { route: 'backtest', id: TEST_IDS.pages.backtest, role: 'Viewer' },
 ] as const;
 
 test.describe('app pages in a real browser against the demo sidecar', () => {

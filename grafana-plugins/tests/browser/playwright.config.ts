@@ -7,7 +7,7 @@ const chromium = {
   viewport: { width: 1280, height: 800 },
   launchOptions: CHROMIUM_LAUNCH,
 };
-const BROWSER_SPECS = /(app|control|delegation|diagnostics|fleet|live|panels)\.spec\.ts$/;
+const BROWSER_SPECS = /(app|backtest|control|delegation|diagnostics|fleet|live|panels)\.spec\.ts$/;
 
 /**
  * The built plugins in Debian Chromium against the real sidecar and example workload, once per Grafana generation

@@ -7,6 +7,7 @@ import { migration006OutboxStreamSeq } from './006-outbox-stream-seq';
 import { migration007TelemetrySeriesAlerts } from './007-telemetry-series-alerts';
 import { migration008TaskRecovery } from './008-task-recovery';
 import { migration009Fleet } from './009-fleet';
+import { migration010Backtest } from './010-backtest';
 
 export interface Migration {
   version: number;
@@ -19,7 +20,8 @@ export interface Migration {
  * Reserved: 002 control plane (actions, incidents, decisions, audit), 003 bus outbox + agents/tasks,
  * 004 diagnostics, 005 audit identity (Grafana org and role), 006 the outbox's stream sequence,
  * 007 labeled telemetry series and Alertmanager notifications, 008 task queue recovery (attempts, backoff,
- * lease, dead letter, agent drain), 009 fleet (hub events, nodes, fleet plans).
+ * lease, dead letter, agent drain), 009 fleet (hub events, nodes, fleet plans), 010 guardian backtests
+ * (telemetry history, shadow guardrails, backtest runs, plan evidence).
  */
 export const MIGRATIONS: readonly Migration[] = [
   migration001Core,
@@ -31,4 +33,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration007TelemetrySeriesAlerts,
   migration008TaskRecovery,
   migration009Fleet,
+  migration010Backtest,
 ];

@@ -38,6 +38,36 @@ function stateRows(state: Record<string, unknown>): Array<[string, unknown]> {
   return Object.entries(state).filter(([k]) => k !== 'target');
 }
 
+interface BacktestEvidence {
+  id: string;
+  status: string;
+  range: { from: string; to: string };
+  error: string | null;
+  summary: { fires?: number; shadow_fires?: number; comparison?: Record<string, number> } | null;
+}
+
+/** What a plan gathered besides its changes: policy_apply's backtest of the candidate. */
+function Evidence({ evidence }: { evidence: Record<string, unknown> }): React.JSX.Element | null {
+  const s = useStyles2(getStyles);
+  const bt = evidence.backtest as BacktestEvidence | undefined;
+  if (!bt) {
+    return null;
+  }
+  const c = bt.summary?.comparison;
+  return (
+    <div data-testid={TEST_IDS.actionFlow.evidence}>
+      <div className={s.heading}>Evidence: backtest of the candidate</div>
+      <p>
+        {bt.range.from.slice(0, 16).replace('T', ' ')} → {bt.range.to.slice(0, 16).replace('T', ' ')}: {bt.status}
+        {bt.summary && `; would fire ${bt.summary.fires ?? 0} times (shadow ${bt.summary.shadow_fires ?? 0})`}
+        {c &&
+          `; against what really happened: ${c.same} same, ${c.earlier + c.later} moved, ${c.added} added, ${c.removed} gone`}
+        {bt.error && ` (${bt.error})`}. Backtest {bt.id}.
+      </p>
+    </div>
+  );
+}
+
 /**
  * Plan → confirm → apply → follow. Nothing is applied before the user has seen the plan and typed a reason; the
  * Idempotency-Key is fixed per plan so a retried click cannot apply twice.
@@ -161,6 +191,7 @@ export function ActionFlow({
                 </tbody>
               </table>
             )}
+            {plan.evidence && <Evidence evidence={plan.evidence} />}
             {plan.interlocks.length > 0 && (
               <Alert
                 severity={activeInterlocks.length > 0 ? 'warning' : 'info'}

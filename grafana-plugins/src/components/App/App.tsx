@@ -14,6 +14,7 @@ const Audit = lazy(() => import('../../pages/Audit'));
 const Diagnostics = lazy(() => import('../../pages/Diagnostics'));
 const Policy = lazy(() => import('../../pages/Policy'));
 const Fleet = lazy(() => import('../../pages/Fleet'));
+const Backtest = lazy(() => import('../../pages/Backtest'));
 
 const NODE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
 
@@ -42,6 +43,7 @@ export function App(_props: AppRootProps): React.JSX.Element {
           <Route path={ROUTES.Audit} element={<Audit />} />
           <Route path={ROUTES.Policy} element={<Policy />} />
           <Route path={ROUTES.Fleet} element={<Fleet />} />
+          <Route path={ROUTES.Backtest} element={<Backtest />} />
           <Route path="*" element={<Navigate to={ROUTES.Overview} replace />} />
         </Routes>
       </Suspense>

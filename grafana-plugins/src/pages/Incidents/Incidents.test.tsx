@@ -2,7 +2,8 @@ import React from 'react';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { fakeBackend, setOrgRole } from '../../test/backend';
-import { FIXED_TS, makeIncident } from '../../test/fixtures';
+import { FIXED_TS, makeEvent, makeIncident } from '../../test/fixtures';
+import { TEST_IDS } from '../../testIds';
 import { renderInApp } from '../../test/router';
 import { Incidents } from './Incidents';
 
@@ -104,5 +105,46 @@ describe('Incidents page', () => {
     expect(within(table).getAllByRole('link')).toHaveLength(1);
     await userEvent.click(within(table).getByRole('link', { name: 'D-12' }));
     expect(location()).toBe('/a/lookout-ops-app/diagnostics/D-12');
+  });
+
+  it("lists shadow rules' decisions apart: what they saw and would have run, with no incident of their own", async () => {
+    setOrgRole('Viewer');
+    fakeBackend({
+      'GET api/v1/incidents': () => ({ items: [], next_cursor: null }),
+      'GET api/v1/feeds/guardian': (c) => {
+        expect(c.query.kind).toBe('rule.fired');
+        return {
+          items: [
+            makeEvent({
+              id: 'S1',
+              source: 'guardian',
+              kind: 'rule.fired',
+              subject: 'correlation_spike',
+              data: {
+                rule: 'correlation_spike',
+                shadow: true,
+                title: 'Symbols moving together',
+                observed: { metric: 'symbol_correlation', value: 0.72 },
+                would_run: [{ do: 'notify' }],
+              },
+            }),
+            makeEvent({
+              id: 'L1',
+              source: 'guardian',
+              kind: 'rule.fired',
+              subject: 'drift_high',
+              data: { rule: 'drift_high', shadow: false, incident_id: 'inc-9' },
+            }),
+          ],
+          next_cursor: null,
+        };
+      },
+    });
+    renderIncidents();
+    const section = await screen.findByTestId(TEST_IDS.shadow.decisions);
+    const row = await within(section).findByText('Symbols moving together');
+    expect(within(row.closest('tr')!).getByText('0.720')).toBeInTheDocument();
+    expect(within(row.closest('tr')!).getByText('notify')).toBeInTheDocument();
+    expect(within(section).queryByText('drift_high')).not.toBeInTheDocument();
   });
 });

@@ -2,11 +2,12 @@ import React, { useState } from 'react';
 import { AppLink } from '../../components/AppLink';
 import { PluginPage } from '@grafana/runtime';
 import { Alert, Badge, Button, EmptyState, LoadingPlaceholder, RadioButtonGroup, useStyles2 } from '@grafana/ui';
-import { type Incident } from '../../api';
+import { type Incident, type LookoutEvent } from '../../api';
+import { isShadow } from '../../data/feed';
 import { useLookoutApi } from '../../hooks/useNodeScope';
 import { NoteModal } from '../../components/NoteModal';
 import { diagnosticUrl } from '../../constants';
-import { timeAgo } from '../../data/format';
+import { formatValue, timeAgo } from '../../data/format';
 import { currentOrgRole, hasRole } from '../../data/roles';
 import { useAsync } from '../../hooks/useAsync';
 import { TEST_IDS } from '../../testIds';
@@ -27,6 +28,10 @@ export function Incidents(): React.JSX.Element {
   const [pending, setPending] = useState<{ incident: Incident; to: 'ack' | 'resolve' }>();
   const canAct = hasRole(currentOrgRole(), 'Editor');
   const why = canAct ? undefined : 'Requires the Editor role';
+  const shadow = useAsync(() => lookoutApi.feed('guardian', { kind: 'rule.fired', limit: 50 }), [], {
+    intervalMs: 15_000,
+  });
+  const shadowDecisions = (shadow.value?.items ?? []).filter(isShadow);
 
   return (
     <PluginPage>
@@ -112,6 +117,7 @@ export function Incidents(): React.JSX.Element {
             </tbody>
           </table>
         )}
+        <ShadowDecisions events={shadowDecisions} />
         {pending && (
           <NoteModal
             title={`${pending.to === 'ack' ? 'Acknowledge' : 'Resolve'}: ${pending.incident.title}`}
@@ -130,6 +136,52 @@ export function Incidents(): React.JSX.Element {
         )}
       </div>
     </PluginPage>
+  );
+}
+
+/**
+ * What shadow rules decided: they are judged like live ones and record the same provenance, but open no incident and
+ * run nothing; this is where their would-be incidents show.
+ */
+function ShadowDecisions({ events }: { events: LookoutEvent[] }): React.JSX.Element {
+  const s = useStyles2(getStyles);
+  return (
+    <section className={s.section} aria-label="Shadow decisions" data-testid={TEST_IDS.shadow.decisions}>
+      <h3 className={s.heading}>
+        Shadow decisions <Badge text="shadow" color="blue" />
+      </h3>
+      {events.length === 0 ? (
+        <p className={s.muted}>No shadow rule has fired recently.</p>
+      ) : (
+        <table className={s.table} aria-label="Shadow decisions">
+          <thead>
+            <tr>
+              <th>Rule</th>
+              <th>Decided</th>
+              <th>Value</th>
+              <th>Would have run</th>
+            </tr>
+          </thead>
+          <tbody>
+            {events.map((e) => {
+              const observed = (e.data.observed ?? {}) as Record<string, unknown>;
+              const steps = Array.isArray(e.data.would_run) ? (e.data.would_run as Array<Record<string, unknown>>) : [];
+              return (
+                <tr key={e.id}>
+                  <td>
+                    {String(e.data.title ?? e.subject)}
+                    <div className={s.muted}>{e.subject}</div>
+                  </td>
+                  <td title={e.ts}>{timeAgo(e.ts)}</td>
+                  <td>{formatValue(observed.value)}</td>
+                  <td>{steps.map((st) => String(st.do)).join(' → ') || '—'}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </section>
   );
 }
 

@@ -8,6 +8,7 @@ import {
   type PolicyRule,
   type PolicyValidation,
 } from '../../api';
+import { ProblemsTable } from '../../components/ProblemsTable';
 import { useLookoutApi } from '../../hooks/useNodeScope';
 import { currentOrgRole, hasRole } from '../../data/roles';
 import { timeAgo } from '../../data/format';
@@ -25,28 +26,6 @@ function stepsOf(rule: PolicyRule): string {
           : String(s['do'])
       )
       .join(' → ') || '—'
-  );
-}
-
-function Problems({ problems, label }: { problems: PolicyProblem[]; label: string }): React.JSX.Element {
-  const s = useStyles2(getStyles);
-  return (
-    <table className={s.table} aria-label={label}>
-      <thead>
-        <tr>
-          <th>Where</th>
-          <th>Problem</th>
-        </tr>
-      </thead>
-      <tbody>
-        {problems.map((p, i) => (
-          <tr key={`${p.path}-${i}`}>
-            <td className={s.mono}>{p.path}</td>
-            <td>{p.message}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
   );
 }
 
@@ -109,12 +88,12 @@ function Validator(): React.JSX.Element {
             title={`Valid: version ${result.ok.version}`}
           >
             {result.ok.guardian_rules} guardian rules, {result.ok.scheduler_policies} scheduler policies
-            {result.ok.warnings.length > 0 && <Problems problems={result.ok.warnings} label="Warnings" />}
+            {result.ok.warnings.length > 0 && <ProblemsTable problems={result.ok.warnings} label="Warnings" />}
           </Alert>
         )}
         {result && 'problems' in result && (
           <Alert severity="error" title="Not valid">
-            {result.problems.length ? <Problems problems={result.problems} label="Problems" /> : result.message}
+            {result.problems.length ? <ProblemsTable problems={result.problems} label="Problems" /> : result.message}
           </Alert>
         )}
       </div>
@@ -161,13 +140,13 @@ function Running({ policy }: { policy: PolicyResponse }): React.JSX.Element {
             severity="error"
             title={`The last change of the policy file was refused (${timeAgo(lastError.at)}); version ${policy.version} keeps running`}
           >
-            <Problems problems={lastError.problems} label="Refused change" />
+            <ProblemsTable problems={lastError.problems} label="Refused change" />
           </Alert>
         </div>
       )}
       {policy.warnings.length > 0 && (
         <Alert severity="warning" title="Warnings">
-          <Problems problems={policy.warnings} label="Warnings" />
+          <ProblemsTable problems={policy.warnings} label="Warnings" />
         </Alert>
       )}
       <section className={s.section} aria-label="Guardian rules" data-testid={TEST_IDS.policy.rules}>

@@ -1,7 +1,7 @@
 import React, { useCallback, useRef, useState } from 'react';
-import { Button, useStyles2, useTheme2 } from '@grafana/ui';
+import { Badge, Button, useStyles2, useTheme2 } from '@grafana/ui';
 import type { LookoutEvent } from '../../../../api';
-import { decisionIdOf, diagnosticIdOf, incidentIdOf } from '../../../../data/feed';
+import { decisionIdOf, diagnosticIdOf, incidentIdOf, isShadow } from '../../../../data/feed';
 import { diagnosticUrl } from '../../../../constants';
 import { severityColor } from '../../../../data/severity';
 import { TEST_IDS } from '../../../../testIds';
@@ -142,7 +142,15 @@ const FeedRow = React.memo(function FeedRow({
       </span>
       <span style={{ color }}>{e.severity}</span>
       <span className={s.source}>{e.source}</span>
-      <span className={s.kind}>{e.kind}</span>
+      <span className={s.kind}>
+        {e.kind}
+        {isShadow(e) && (
+          <span data-testid={TEST_IDS.shadow.badge} title="A shadow rule: recorded, never acted on">
+            {' '}
+            <Badge text="shadow" color="blue" />
+          </span>
+        )}
+      </span>
       <span title={e.subject ?? ''}>
         {showNode ? `${e.node} · ` : ''}
         {e.subject}

@@ -232,4 +232,20 @@ describe('FeedPanel', () => {
     expect(calls.map((c) => c.path)).toEqual(['api/v1/fleet/feeds/all', 'api/v1/feeds/all']);
     expect(screen.queryByText('Feed problem')).not.toBeInTheDocument();
   });
+
+  it("marks a shadow rule's decision as shadow, and a live one not", async () => {
+    fakeBackend({
+      'GET api/v1/feeds/guardian': () => ({
+        items: [
+          makeEvent({ id: 'SH', source: 'guardian', kind: 'rule.fired', severity: 'warning', data: { shadow: true } }),
+          makeEvent({ id: 'LV', source: 'guardian', kind: 'rule.fired', severity: 'warning', data: { shadow: false } }),
+        ],
+        next_cursor: null,
+      }),
+    });
+    render(<FeedPanel {...props({ feeds: ['guardian'] })} />);
+    const shadow = await screen.findByTestId(TEST_IDS.feed.row('SH'));
+    expect(within(shadow).getByTestId(TEST_IDS.shadow.badge)).toHaveTextContent('shadow');
+    expect(within(screen.getByTestId(TEST_IDS.feed.row('LV'))).queryByTestId(TEST_IDS.shadow.badge)).toBeNull();
+  });
 });

@@ -1,0 +1,1 @@
+export { BacktestResult } from './BacktestResult';

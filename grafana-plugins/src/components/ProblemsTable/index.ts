@@ -1,0 +1,2 @@
+export { ProblemsTable } from './ProblemsTable';
+export type { Problem } from './ProblemsTable';

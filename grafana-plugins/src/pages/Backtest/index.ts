@@ -1,0 +1,1 @@
+export { Backtest as default } from './Backtest';
