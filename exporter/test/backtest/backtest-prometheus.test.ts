@@ -130,7 +130,8 @@ describe('backtest from Prometheus', () => {
         [() => Object.assign(state, { drift: 0.3, latencyB: 220 }), 3],
         [() => Object.assign(state, { latencyB: 40, corr: 0.9 }), 3],
         [() => Object.assign(state, { corr: 0.2, orders: 80 }), 3],
-        [() => (state.silent = true), 6],
+        // Silent for at least nine scrape intervals (4.5 s), well past the quiet rule's 3 s.
+        [() => (state.silent = true), 10],
         [() => (state.silent = false), 2],
       ] as const) {
         change();
