@@ -190,6 +190,8 @@ export class FleetView implements Part {
         const kv = await this.deps.kv.bucket('nodes');
         const it = await kv.watch();
         this.stopWatch = () => it.stop();
+        // A stop that came while the watch was being set up found nothing to end: end it here.
+        if (!this.running) it.stop();
         failures = 0;
         for await (const e of it) this.store(e);
       } catch {

@@ -121,6 +121,8 @@ export class HubConsumer implements Part {
       callback: (m) => this.receive(m),
     });
     this.messages = messages;
+    // A stop that came while the consumer was being set up found nothing to close: close it here.
+    if (!this.running) void messages.close();
     // How far behind the hub is, for the fleet view and lookout_fleet_hub_pending.
     const poll = setInterval(() => {
       consumer.info().then(

@@ -177,6 +177,8 @@ export class KillFollower implements Part {
         const kv = await this.deps.kv.bucket('state');
         const it = await kv.watch({ key: FLEET_KILL_KEY });
         this.stopWatch = () => it.stop();
+        // A stop that came while the watch was being set up found nothing to end: end it here.
+        if (!this.running) it.stop();
         failures = 0;
         for await (const e of it) {
           this.setReadable(true);
