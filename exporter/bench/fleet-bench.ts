@@ -5,6 +5,7 @@ import { deleteAllStreams } from '../test/helpers/jetstream';
 import type { ConfigInput } from '../src/config/config-schema';
 import { type BenchOptions, type BenchRow, ratioOf, selected } from './bench-row';
 import { type BenchSidecar, startBenchSidecar } from './bench-sidecar';
+import { loadExamples } from './examples-loader';
 import type { FleetNodeJob, FleetNodeMessage } from './fleet-node-worker';
 import { waitUntil, writeFiles } from './paced-writer';
 import { nowMs, summarize } from './stats';
@@ -270,6 +271,8 @@ async function hubFeedBench(cluster: NatsCluster, rate: number, seconds: number)
 export async function run(opts?: BenchOptions): Promise<BenchRow[]> {
   const quick = opts?.quick ?? false;
   const rows: BenchRow[] = [];
+  // Built (when stale) here, once, before the node threads load it.
+  if (selected(opts, 'fleet-kill')) await loadExamples((m) => process.stderr.write(`[fleet-bench] ${m}\n`));
   const cluster = await startNatsCluster(3);
   try {
     if (selected(opts, 'fleet-kill')) rows.push(...(await fleetKillBench(cluster, quick ? 3 : 30)));
