@@ -129,7 +129,7 @@ describe('a backtest of a recorded range reproduces the live guardian', () => {
   const fired = (rule: string): LookoutEvent[] =>
     t.sidecar.ctx.events.query({ kinds: ['rule.fired'], subject: rule, limit: 100 });
 
-  test('every live decision is made by the backtest within one tick', async () => {
+  test('every live decision is made by the backtest within one tick (two for a rule with `for`)', async () => {
     const from = t.sidecar.ctx.startedAt.getTime();
     try {
       await waitFor(() => t.sidecar.ctx.telemetryRepo.latestValue('drift_score'));
@@ -177,12 +177,16 @@ describe('a backtest of a recorded range reproduces the live guardian', () => {
     const window = ticks.filter((x) => x >= from && x <= to);
     const gaps = window.slice(1).map((x, i) => x - window[i]!);
     const lateness = Math.max(0, ...gaps) - TICK;
-    // Both fire at the first tick of their own grid once the condition has held `for`: one tick apart
-    // at most, plus what the live timer ran late by (twice: its start and its fire may both be late).
+    // Both fire at the first tick of their own grid once the condition holds: one tick apart at most,
+    // plus what the live timer ran late by (twice: its start and its fire may both be late). A rule with
+    // `for` is quantized twice — when the condition starts and when it has held — and a live timer that
+    // ran a millisecond early over the `for` span fires a tick later than a perfect grid: two ticks.
     const tolerance = TICK + 2 * lateness;
+    const forTolerance = 2 * TICK + 2 * lateness;
+    const withFor = new Set(RULES.filter((r) => 'for' in r).map((r) => r.name));
     const r = await t.call('POST', '/api/v1/backtests', {
       as: 'operator',
-      body: { from: new Date(from).toISOString(), to: new Date(to).toISOString(), tolerance_ms: tolerance },
+      body: { from: new Date(from).toISOString(), to: new Date(to).toISOString(), tolerance_ms: forTolerance },
     });
     expect(r.status === 201 || r.status === 202).toBe(true);
     const id = (r.body as { id: string }).id;
@@ -208,6 +212,13 @@ describe('a backtest of a recorded range reproduces the live guardian', () => {
         })
       );
     expect(comparison.items.filter((i) => i.kind !== 'same')).toEqual([]);
+    // A rule without `for` is matched within one tick.
+    for (const i of comparison.items.filter((x) => !withFor.has(x.rule))) {
+      expect({ rule: i.rule, within: Math.abs(i.delta_ms ?? Infinity) <= tolerance }).toEqual({
+        rule: i.rule,
+        within: true,
+      });
+    }
     expect(comparison.summary['same']).toBe(live.length);
     // The would-be incidents follow the resolution: drift_high opens two, like it did live.
     const incidents = (result['would'] as { incidents: { rule: string }[] }).incidents;
