@@ -6,7 +6,7 @@ import { useLookoutApi } from '../../hooks/useNodeScope';
 import { newIdempotencyKey } from '../../data/ids';
 import { formatValue } from '../../data/format';
 import { TEST_IDS } from '../../testIds';
-import { ApplyButtonRow, ReasonField } from '../ApplyControls';
+import { ApplyButtonRow, InterlocksAlert, ReasonField } from '../ApplyControls';
 import { getStyles } from './ActionFlow.styles';
 
 export interface ActionFlowProps {
@@ -192,24 +192,14 @@ export function ActionFlow({
               </table>
             )}
             {plan.evidence && <Evidence evidence={plan.evidence} />}
-            {plan.interlocks.length > 0 && (
-              <Alert
-                severity={activeInterlocks.length > 0 ? 'warning' : 'info'}
-                title={
-                  activeInterlocks.length > 0 ? 'Interlocks prevent this action' : 'Interlocks set aside (break glass)'
-                }
-                data-testid={TEST_IDS.actionFlow.interlocks}
-              >
-                <ul>
-                  {plan.interlocks.map((i) => (
-                    <li key={i.code}>
-                      <code>{i.code}</code>: {i.message}
-                      {i.overridden ? ' (overridden)' : ''}
-                    </li>
-                  ))}
-                </ul>
-              </Alert>
-            )}
+            <InterlocksAlert
+              interlocks={plan.interlocks}
+              severity={activeInterlocks.length > 0 ? 'warning' : 'info'}
+              title={
+                activeInterlocks.length > 0 ? 'Interlocks prevent this action' : 'Interlocks set aside (break glass)'
+              }
+              testId={TEST_IDS.actionFlow.interlocks}
+            />
             {!record && (
               <ReasonField
                 value={reason}

@@ -1,5 +1,5 @@
 import React from 'react';
-import { Button, Field, Modal, TextArea } from '@grafana/ui';
+import { Alert, Button, Field, Modal, TextArea } from '@grafana/ui';
 
 /** The reason every apply needs, recorded in the audit log(s) `description` names. */
 export function ReasonField({
@@ -55,5 +55,34 @@ export function ApplyButtonRow({
         </Button>
       )}
     </Modal.ButtonRow>
+  );
+}
+
+/** The interlocks a plan reports, in the sidecar's (or the hub's) own words; nothing when there are none. */
+export function InterlocksAlert({
+  interlocks,
+  title,
+  severity = 'warning',
+  testId,
+}: {
+  interlocks: ReadonlyArray<{ code: string; message: string; overridden?: boolean }>;
+  title: string;
+  severity?: 'warning' | 'info';
+  testId?: string;
+}): React.JSX.Element | null {
+  if (interlocks.length === 0) {
+    return null;
+  }
+  return (
+    <Alert severity={severity} title={title} data-testid={testId}>
+      <ul>
+        {interlocks.map((i) => (
+          <li key={i.code}>
+            <code>{i.code}</code>: {i.message}
+            {i.overridden ? ' (overridden)' : ''}
+          </li>
+        ))}
+      </ul>
+    </Alert>
   );
 }

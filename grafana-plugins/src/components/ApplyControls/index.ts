@@ -1,1 +1,1 @@
-export { ApplyButtonRow, ReasonField } from './ApplyControls';
+export { ApplyButtonRow, InterlocksAlert, ReasonField } from './ApplyControls';

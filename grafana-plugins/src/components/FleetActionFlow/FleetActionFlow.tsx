@@ -4,7 +4,7 @@ import { fleetApi, type FleetAction, type FleetApplied, type FleetPlan, type Fle
 import { allSettled, type NodeProgress, parseLabelSelector, progressOf } from '../../data/fleet';
 import { newIdempotencyKey } from '../../data/ids';
 import { TEST_IDS } from '../../testIds';
-import { ApplyButtonRow, ReasonField } from '../ApplyControls';
+import { ApplyButtonRow, InterlocksAlert, ReasonField } from '../ApplyControls';
 import { getStyles } from './FleetActionFlow.styles';
 
 export interface FleetActionFlowProps {
@@ -191,17 +191,7 @@ export function FleetActionFlow({
                 })}
               </tbody>
             </table>
-            {plan.interlocks.length > 0 && (
-              <Alert severity="warning" title="The hub refuses this plan">
-                <ul>
-                  {plan.interlocks.map((i) => (
-                    <li key={i.code}>
-                      <code>{i.code}</code>: {i.message}
-                    </li>
-                  ))}
-                </ul>
-              </Alert>
-            )}
+            <InterlocksAlert interlocks={plan.interlocks} title="The hub refuses this plan" />
             {!applied && (
               <ReasonField
                 value={reason}
