@@ -34,9 +34,15 @@ test.describe('panels in a real browser against the demo sidecar', () => {
       await expect(page.getByTestId(TEST_IDS.lineage.svg)).toBeVisible();
       const drawn = page.locator('[data-testid^="data-testid lookout-lineage-node-"]');
       await expect.poll(() => drawn.count()).toBeGreaterThanOrEqual(lineage.generations.length);
-      if (lineage.active) {
-        await expect(page.getByTestId(TEST_IDS.lineage.node(lineage.active))).toHaveAttribute('data-status', 'active');
-      }
+      // The demo workload goes on promoting while the test runs (and the panel is live): the generation
+      // drawn active is the one the sidecar serves as active now, not when the test began.
+      await expect
+        .poll(async () => {
+          const now = await harness.sidecarGet<LineageResponse>('api/v1/lineage');
+          if (!now.active) return 'no active generation';
+          return page.getByTestId(TEST_IDS.lineage.node(now.active)).getAttribute('data-status', { timeout: 1000 });
+        })
+        .toBe('active');
       await harness.screenshot(page, 'lineage-panel', theme);
     }
     await page.locator('[data-testid^="data-testid lookout-lineage-node-"]').first().click();
