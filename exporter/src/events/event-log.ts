@@ -17,21 +17,33 @@ const SOURCES = new Set<string>(EVENT_SOURCES);
 const SEVERITY_SET = new Set<string>(SEVERITIES);
 
 /**
- * Random bytes for trace ids, drawn 4 KiB at a time: one `randomFillSync` per 256 ids instead of
- * one `randomBytes` (a fresh Buffer and a call into the CSPRNG) per event.
+ * Random bytes for trace ids and event ids, drawn 4 KiB at a time: one `randomFillSync` per 256 trace
+ * ids instead of one `randomBytes` (a fresh Buffer and a call into the CSPRNG) per event.
  */
-const TRACE_POOL = Buffer.alloc(4096);
-let tracePoolOffset = TRACE_POOL.length;
+const RANDOM_POOL = Buffer.alloc(4096);
+let randomPoolOffset = RANDOM_POOL.length;
+
+function randomFromPool(n: number): number {
+  if (randomPoolOffset + n > RANDOM_POOL.length) {
+    randomFillSync(RANDOM_POOL);
+    randomPoolOffset = 0;
+  }
+  const at = randomPoolOffset;
+  randomPoolOffset += n;
+  return at;
+}
 
 function newTraceId(): string {
-  if (tracePoolOffset + 16 > TRACE_POOL.length) {
-    randomFillSync(TRACE_POOL);
-    tracePoolOffset = 0;
-  }
-  const id = TRACE_POOL.toString('hex', tracePoolOffset, tracePoolOffset + 16);
-  tracePoolOffset += 16;
-  return id;
+  const at = randomFromPool(16);
+  return RANDOM_POOL.toString('hex', at, at + 16);
 }
+
+/**
+ * The ULIDs' randomness, from the same pool. ulid's default source calls WebCrypto's
+ * `getRandomValues` once per character (16 calls per id); this is one byte of the pool per character,
+ * still from the CSPRNG. A byte / 256 picks one of ulid's 32 characters uniformly.
+ */
+const ulidRandom = (): number => RANDOM_POOL[randomFromPool(1)]! / 256;
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -66,7 +78,7 @@ export function inputProblems(input: EventInput): string | null {
 export class EventLog {
   readonly repo: EventsRepository;
   private readonly listeners = new Set<EventListener>();
-  private readonly ulid = monotonicFactory();
+  private readonly ulid = monotonicFactory(ulidRandom);
   /** Batches appended inside `transaction()`, counted and announced once it commits. */
   private deferred: StoredEvent[][] | null = null;
 
