@@ -77,6 +77,10 @@ export function natsConnectionOptions(cfg: NatsConfig, name: string, nextDelay: 
     timeout: 5000,
     pingInterval: 10_000,
     maxPingOut: 3,
+    // nats.js otherwise captures a stack trace (an Error) up front for every request — each JetStream
+    // publish, KV put and command — to decorate a timeout that almost never comes: a measurable share
+    // of the CPU a kill costs. Errors keep their message and cause; only the caller's frames are lost.
+    noAsyncTraces: true,
   };
   if (cfg.token) opts.token = cfg.token;
   if (cfg.user) opts.user = cfg.user;
