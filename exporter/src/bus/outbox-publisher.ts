@@ -323,7 +323,9 @@ export class OutboxPublisher {
       this.logOnce('pruned', null, 'events were deleted by retention before they were published');
     }
     const ok = await this.publishBatch(this.js!, batch);
-    if (ok) return 0;
+    // A full batch may have more behind it: go on at once. A short one was everything there was; an
+    // append since then has poked the loop, so the wait ends at once for it — no empty read after each batch.
+    if (ok) return batch.length >= this.deps.cfg.outbox_batch ? 0 : 1000;
     this.verify = true;
     return this.backoff();
   }
