@@ -1,4 +1,4 @@
-import type { Db } from '../store/database';
+import { type Db, prepareCached } from '../store/database';
 
 export interface Guardrail {
   rule: string;
@@ -62,11 +62,12 @@ export class GuardrailsRepository {
 
   /** The cooldown of `key` when it is still running at `now`. */
   cooldown(key: string, now: string): Cooldown | undefined {
-    return this.db.prepare('SELECT * FROM cooldowns WHERE key = ? AND until > ?').get(key, now) as Cooldown | undefined;
+    return prepareCached(this.db, 'SELECT * FROM cooldowns WHERE key = ? AND until > ?').get(key, now) as
+      Cooldown | undefined;
   }
 
   activeCooldowns(now: string): Cooldown[] {
-    return this.db.prepare('SELECT * FROM cooldowns WHERE until > ? ORDER BY key').all(now) as Cooldown[];
+    return prepareCached(this.db, 'SELECT * FROM cooldowns WHERE until > ? ORDER BY key').all(now) as Cooldown[];
   }
 
   /** Clears every latch (shadow ones too) and cooldown; returns what was cleared. */
