@@ -54,6 +54,7 @@ export class FleetView implements Part {
   private stopWatch: (() => void) | null = null;
   private poller: NodeJS.Timeout | null = null;
   private readonly sleeper = new Sleeper();
+  private readonly listeners = new Set<(node: string, record: NodeRecord) => void>();
   lastError: string | null = null;
 
   constructor(
@@ -115,6 +116,16 @@ export class FleetView implements Part {
     return out;
   }
 
+  /**
+   * Calls `listener` with the node's name and record each time a record of it is stored (from the watch
+   * or a resync; one older than the stored one is not); returns the function that stops it. Lets a
+   * waiter react to the record instead of polling.
+   */
+  onChange(listener: (node: string, record: NodeRecord) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   node(name: string): FleetNode | undefined {
     return this.nodes({ lastEvents: false }).find((n) => n.node === name);
   }
@@ -162,7 +173,15 @@ export class FleetView implements Part {
       return;
     }
     const now = new Date().toISOString();
-    this.upsertStmt.run(e.key, JSON.stringify(r.data), e.created.toISOString(), now);
+    const { changes } = this.upsertStmt.run(e.key, JSON.stringify(r.data), e.created.toISOString(), now);
+    if (changes === 0) return;
+    for (const l of this.listeners) {
+      try {
+        l(e.key, r.data);
+      } catch (err) {
+        this.ctx.log.error({ err, node: e.key }, 'a fleet view listener failed');
+      }
+    }
   }
 
   private async resync(): Promise<void> {

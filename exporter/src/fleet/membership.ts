@@ -36,6 +36,8 @@ export class Membership implements Part {
   private unsubscribe: (() => void) | null = null;
   private writing: Promise<void> | null = null;
   private again = false;
+  /** The write in flight has read the record (a change after this needs a write of its own). */
+  private recorded = false;
   private running = false;
   lastWriteAt: Date | null = null;
   lastError: string | null = null;
@@ -139,9 +141,11 @@ export class Membership implements Part {
   touch(): void {
     if (!this.running) return;
     if (this.writing) {
-      this.again = true;
+      // A write that has not read the record yet will carry this change too; one that has needs another.
+      if (this.recorded) this.again = true;
       return;
     }
+    this.recorded = false;
     this.writing = this.write(false).finally(() => {
       this.writing = null;
       if (this.again) {
@@ -154,6 +158,7 @@ export class Membership implements Part {
   private async write(stopping: boolean): Promise<void> {
     try {
       const kv = await this.kv.bucket('nodes');
+      this.recorded = true;
       await kv.put(this.ctx.config.node, encodeValue(this.record(stopping)));
       this.lastWriteAt = new Date();
       this.lastError = null;
