@@ -145,8 +145,10 @@ async function planned(base: string, name: string): Promise<() => Promise<Record
 
 /**
  * Fleet kill: apply on the hub → every node (5 sidecars, each with its workload, on a 3-server cluster)
- * stopped and verified as the hub shows it (when the hub stores the last node's record saying so), against
- * one node's own kill → verified, runs interleaved in the same fleet. Each run is released before the next.
+ * stopped and verified — timed like the baseline, to each node's own `action.verified` — against one node's
+ * own kill → verified, runs interleaved in the same fleet; and apply → the hub showing every node verified
+ * (when it stores the last record saying so), the figure an operator sees. Each run is released before the
+ * next.
  */
 async function fleetKillBench(cluster: NatsCluster, runs: number): Promise<BenchRow[]> {
   const f = await startFleet(cluster, 5, true);
@@ -155,6 +157,7 @@ async function fleetKillBench(cluster: NatsCluster, runs: number): Promise<Bench
     const view = f.hub.sidecar.fleet.hub!.view;
     const one = f.nodes[0]!;
     const fleetSamples: number[] = [];
+    const shownSamples: number[] = [];
     const localSamples: number[] = [];
     /** Each node's record as the hub last stored it (kept from the view's notifications). */
     const records = new Map(view.nodes({ lastEvents: false }).map((n) => [n.node, n.record]));
@@ -184,13 +187,20 @@ async function fleetKillBench(cluster: NatsCluster, runs: number): Promise<Bench
       });
     // Two rounds first, not counted: the first kill on each node prepares statements and warms the JIT.
     for (let i = -2; i < runs; i++) {
-      // Fleet kill, timed from the apply request to every node verified on the hub.
+      // Fleet kill, timed from the apply request to every node's kill action verified (each node's own
+      // `action.verified`, as the baseline is timed), and to the hub showing them all verified.
       const kill = await planned(`${hubUrl}/api/v1/fleet/actions`, 'kill');
       const t0 = nowMs();
       const applied = await kill();
       const rev = applied['revision'] as number;
       await untilAll(rev, true, 'verified', 'every node verified');
-      if (i >= 0) fleetSamples.push(nowMs() - t0);
+      const shownAt = nowMs();
+      const ids = f.nodes.map((m) => ({ m, id: records.get(m.name)!.fleet_kill!.action_id! }));
+      await waitUntil(() => ids.every(({ m, id }) => m.finished.has(id)), 30_000, 'every node reported its action');
+      if (i >= 0) {
+        fleetSamples.push(Math.max(...ids.map(({ m, id }) => m.finished.get(id)!.at)) - t0);
+        shownSamples.push(shownAt - t0);
+      }
       const release = await planned(`${hubUrl}/api/v1/fleet/actions`, 'kill_release');
       const rel = (await release())['revision'] as number;
       await untilAll(rel, false, 'verified', 'every node released');
@@ -207,11 +217,12 @@ async function fleetKillBench(cluster: NatsCluster, runs: number): Promise<Bench
     }
     stopRecords();
     const fleet = summarize(fleetSamples);
+    const shown = summarize(shownSamples);
     const local = summarize(localSamples);
     const ratio = ratioOf(fleet.p99, local.p99);
     return [
       {
-        name: `fleet kill: hub apply → 5 nodes stopped and verified on the hub, p99 (${runs} runs after 2 warm-up; baseline: one node's own kill → verified, interleaved)`,
+        name: `fleet kill: hub apply → 5 nodes stopped and verified (the last node's action.verified), p99 (${runs} runs after 2 warm-up; baseline: one node's own kill → its action.verified, interleaved)`,
         value: fleet.p99,
         baseline: local.p99,
         ratio,
@@ -220,12 +231,21 @@ async function fleetKillBench(cluster: NatsCluster, runs: number): Promise<Bench
         unit: 'ms',
       },
       {
-        name: `fleet kill: hub apply → 5 nodes stopped and verified, p99 (${runs} runs), absolute`,
-        value: fleet.p99,
+        name: `fleet kill: hub apply → the hub shows all 5 verified (the figure an operator sees), p99 (${runs} runs), absolute`,
+        value: shown.p99,
         baseline: null,
         ratio: null,
         target: 'p99 < 1000 ms',
-        pass: fleet.p99 < 1000,
+        pass: shown.p99 < 1000,
+        unit: 'ms',
+      },
+      {
+        name: `fleet kill: hub apply → the hub shows all 5 verified, p99, against one node's own kill (context)`,
+        value: shown.p99,
+        baseline: local.p99,
+        ratio: ratioOf(shown.p99, local.p99),
+        target: '',
+        pass: null,
         unit: 'ms',
       },
     ];
