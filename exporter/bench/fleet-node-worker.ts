@@ -21,6 +21,7 @@ export type FleetNodeMessage =
   | { type: 'ready'; url: string; workspace: string }
   | { type: 'action'; id: string; status: string; at: number }
   | { type: 'own'; keys: [string, number][] }
+  | { type: 'checkpointed' }
   | { type: 'stopped' };
 
 const job = jobSchema.parse(workerData);
@@ -55,7 +56,11 @@ async function main(): Promise<void> {
   });
   parentPort!.on('message', (m: { type: string }) => {
     if (m.type === 'own') post({ type: 'own', keys: own.splice(0) });
-    else if (m.type === 'stop') {
+    else if (m.type === 'checkpoint') {
+      // Empties the write-ahead log into the database now (see fleetKillBench: nodes out of step).
+      b.sidecar.ctx.db.pragma('wal_checkpoint(TRUNCATE)');
+      post({ type: 'checkpointed' });
+    } else if (m.type === 'stop') {
       void (async () => {
         await b.close();
         made.sim?.stop();

@@ -20,7 +20,7 @@ export interface NatsCluster {
  * of them, a server name each). `no_advertise`: clients know only the URLs they are given, so a test
  * decides which servers a client can reach (a proxy in front of one cuts a node off for good).
  */
-export async function startNatsCluster(size = 3): Promise<NatsCluster> {
+export async function startNatsCluster(size = 3, opts: { goMaxProcs?: number } = {}): Promise<NatsCluster> {
   const clusterPorts = await Promise.all(Array.from({ length: size }, () => freePort()));
   const routes = clusterPorts.map((p) => `"nats-route://127.0.0.1:${p}"`).join(', ');
   const servers: NatsServer[] = [];
@@ -28,6 +28,7 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
     const started = await Promise.all(
       clusterPorts.map((cport, i) =>
         startNatsServer({
+          goMaxProcs: opts.goMaxProcs,
           config: (port, storeDir) => `
 server_name: "lookout-test-${i + 1}"
 listen: "127.0.0.1:${port}"

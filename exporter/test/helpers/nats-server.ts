@@ -32,6 +32,8 @@ export async function startNatsServer(
     storeDir?: string;
     /** A config file's text (port and store folder given); replaces the command-line flags (a cluster member). */
     config?: (port: number, storeDir: string) => string;
+    /** GOMAXPROCS for the server (default: Go's, every core of the host). */
+    goMaxProcs?: number;
   } = {}
 ): Promise<NatsServer> {
   if (!fs.existsSync(NATS_SERVER_BIN)) throw new Error(`${NATS_SERVER_BIN} missing: apt-get install -y nats-server`);
@@ -49,6 +51,7 @@ export async function startNatsServer(
     if (child) return;
     const proc = spawn(NATS_SERVER_BIN, args, {
       stdio: ['ignore', 'ignore', 'pipe'],
+      ...(opts.goMaxProcs ? { env: { ...process.env, GOMAXPROCS: String(opts.goMaxProcs) } } : {}),
     });
     child = proc;
     let log = '';
