@@ -63,24 +63,25 @@ export async function startBenchSidecar(
     fs.rmSync(dataDir, { recursive: true, force: true });
     fs.rmSync(workspace, { recursive: true, force: true });
   };
-  for (const d of ['lineage', 'calibration', 'telemetry', 'activity']) fs.mkdirSync(path.join(workspace, d));
-  opts.prepareWorkspace?.(workspace);
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      port: 0,
-      host: '127.0.0.1',
-      node: 'bench',
-      data_dir: dataDir,
-      log_level: 'info',
-      tokens: [{ name: 'bench', role: 'viewer', secret: BENCH_TOKEN }],
-      ...overrides,
-      watch: { root: workspace, ...overrides.watch },
-    },
-  });
-  const logger = createLogger('info', pino.destination({ dest: '/dev/null', sync: false }));
   let sidecar: Sidecar;
+  // Whatever fails before the sidecar runs (a workspace step, a configuration it refuses) leaves no folders.
   try {
+    for (const d of ['lineage', 'calibration', 'telemetry', 'activity']) fs.mkdirSync(path.join(workspace, d));
+    opts.prepareWorkspace?.(workspace);
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        port: 0,
+        host: '127.0.0.1',
+        node: 'bench',
+        data_dir: dataDir,
+        log_level: 'info',
+        tokens: [{ name: 'bench', role: 'viewer', secret: BENCH_TOKEN }],
+        ...overrides,
+        watch: { root: workspace, ...overrides.watch },
+      },
+    });
+    const logger = createLogger('info', pino.destination({ dest: '/dev/null', sync: false }));
     sidecar = await startSidecar(config, { logger, ...(opts.bus ? { bus: opts.bus } : {}) });
   } catch (err) {
     cleanup();
